@@ -1,0 +1,32 @@
+// attnscope: with no subcommand opens the GUI; otherwise runs one CLI subcommand.
+// Bad arguments and engine errors print one line to stderr and exit 2.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "attnscope/error.hpp"
+#include "cli/subcommands.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{"attnscope: see how attention works, stage by stage"};
+    app.require_subcommand(0, 1);
+    attnscope::cli::add_trace_command(app);
+    attnscope::cli::add_tokenize_command(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "attnscope: " << e.what() << " (see attnscope --help)\n";
+        return 2;
+    } catch (const attnscope::Error& e) {
+        std::cerr << "attnscope: " << e.what() << "\n";
+        return 2;
+    }
+    if (app.get_subcommands().empty()) {
+        std::cerr << "attnscope: the GUI is not built yet; try attnscope --help\n";
+        return 2;
+    }
+    return 0;
+}

@@ -1,0 +1,75 @@
+#include "attnscope/inputs.hpp"
+
+#include <cmath>
+#include <regex>
+
+#include "attnscope/error.hpp"
+
+namespace attnscope {
+namespace {
+
+inline constexpr double kMaxEditMagnitude = 1e6;  // keeps every product finite in double
+
+std::string divisor_hint(int d_model, int heads) {
+    int below = heads, above = heads;
+    while (below > 1 && d_model % below != 0) --below;
+    while (above < d_model && d_model % above != 0) ++above;
+    if (below == above || above > d_model) return "try " + std::to_string(below);
+    if (below < 1) return "try " + std::to_string(above);
+    return "try " + std::to_string(below) + " or " + std::to_string(above);
+}
+
+}  // namespace
+
+void validate(const Inputs& in) {
+    if (in.d_model < 1 || in.d_model > kMaxDModel)
+        throw Error("d_model (" + std::to_string(in.d_model) + ") must be between 1 and " +
+                    std::to_string(kMaxDModel) + ": try 64");
+    if (in.heads < 1 || in.heads > in.d_model)
+        throw Error("heads (" + std::to_string(in.heads) + ") must be between 1 and d_model (" +
+                    std::to_string(in.d_model) + "): try 4");
+    if (in.d_model % in.heads != 0)
+        throw Error("heads (" + std::to_string(in.heads) + ") must divide d_model (" + std::to_string(in.d_model) +
+                    "): " + divisor_hint(in.d_model, in.heads));
+    if (!std::isfinite(in.temperature) || in.temperature <= 0)
+        throw Error("temperature (" + std::to_string(in.temperature) + ") must be a positive number: try 1");
+    if (in.pad_to < 0 || in.pad_to > kMaxTokens)
+        throw Error("pad-to (" + std::to_string(in.pad_to) + ") must be between 0 and " + std::to_string(kMaxTokens));
+    const bool cross = !in.cross_text.empty();
+    if (cross && is_causal(in.mask))
+        throw Error("a causal mask needs self-attention (queries and keys from one text): clear the cross-attention "
+                    "text or use mask none or padding");
+    if (cross && (in.pe == Positional::Alibi || in.pe == Positional::Relative))
+        throw Error(std::string(name(in.pe)) + " biases attention by the distance between positions of one text; "
+                    "cross-attention has two: use pe none, sinusoidal, learned or rope");
+    for (const Edit& e : in.edits) {
+        if (!std::isfinite(e.value))
+            throw Error("edit " + e.matrix + "[" + std::to_string(e.row) + "," + std::to_string(e.col) + "] = " +
+                        std::to_string(e.value) + " is not a finite number: enter a finite value");
+        if (std::abs(e.value) > kMaxEditMagnitude)
+            throw Error("edit " + e.matrix + "[" + std::to_string(e.row) + "," + std::to_string(e.col) +
+                        "] is too large: keep edited values within +-1e6");
+    }
+}
+
+Edit parse_edit(const std::string& spec) {
+    static const std::regex pattern(R"(\s*([A-Za-z_]+)\s*\[\s*(\d+)\s*,\s*(\d+)\s*\]\s*=\s*(\S+)\s*)");
+    std::smatch m;
+    if (!std::regex_match(spec, m, pattern))
+        throw Error("cannot read edit '" + spec + "': write it as MATRIX[ROW,COL]=VALUE, e.g. W_Q[2,3]=0.5");
+    Edit e;
+    e.matrix = m[1];
+    try {
+        e.row = std::stoi(m[2]);
+        e.col = std::stoi(m[3]);
+        size_t used = 0;
+        const std::string value = m[4];
+        e.value = std::stod(value, &used);
+        if (used != value.size()) throw std::invalid_argument(value);
+    } catch (const std::exception&) {
+        throw Error("cannot read edit '" + spec + "': row and column must be integers and the value a number, e.g. W_Q[2,3]=0.5");
+    }
+    return e;
+}
+
+}  // namespace attnscope
