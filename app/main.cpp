@@ -5,14 +5,17 @@
 
 #include "attnscope/error.hpp"
 #include "cli/subcommands.hpp"
+#include "gui/app.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"attnscope: see how attention works, stage by stage"};
     app.require_subcommand(0, 1);
     attnscope::cli::add_trace_command(app);
     attnscope::cli::add_tokenize_command(app);
+    attnscope::cli::add_render_command(app);
     try {
         app.parse(argc, argv);
+        if (app.get_subcommands().empty()) attnscope::gui::run_gui(attnscope::gui::AppState{});
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {
@@ -22,10 +25,6 @@ int main(int argc, char** argv) {
         return 2;
     } catch (const attnscope::Error& e) {
         std::cerr << "attnscope: " << e.what() << "\n";
-        return 2;
-    }
-    if (app.get_subcommands().empty()) {
-        std::cerr << "attnscope: the GUI is not built yet; try attnscope --help\n";
         return 2;
     }
     return 0;

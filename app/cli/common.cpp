@@ -1,11 +1,8 @@
 #include "cli/common.hpp"
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 
-#include "attnscope/error.hpp"
+#include "attnscope/export.hpp"
 
 namespace attnscope::cli {
 
@@ -33,25 +30,11 @@ Inputs to_inputs(const InputOptions& o) {
     return in;
 }
 
-void write_file(const std::string& path, const std::string& text) {
-    if (path == "-") {
+void write_output(const std::string& path, const std::string& text) {
+    if (path == "-")
         std::cout << text;
-        return;
-    }
-    const std::filesystem::path target(path);
-    const std::filesystem::path tmp = target.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary);
-        out << text;
-        if (!out.good()) {
-            std::error_code ignored;
-            std::filesystem::remove(tmp, ignored);
-            throw Error("cannot write " + path + ": check that its folder exists and is writable");
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, target, ec);
-    if (ec) throw Error("cannot write " + path + " (" + ec.message() + "): choose another path");
+    else
+        write_file_atomic(path, text);
 }
 
 }  // namespace attnscope::cli

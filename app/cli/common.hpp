@@ -19,8 +19,7 @@ struct InputOptions {
 void add_input_options(CLI::App& cmd, InputOptions& opts);
 Inputs to_inputs(const InputOptions& opts);  // throws Error
 
-// Writes `text` to `path` ("-" is stdout) through a temporary file and a rename,
-// so a reader never sees half a file. Throws Error when the folder is not writable.
-void write_file(const std::string& path, const std::string& text);
+// Writes `text` to `path` atomically, or to stdout when path is "-".
+void write_output(const std::string& path, const std::string& text);
 
 }  // namespace attnscope::cli

@@ -25,7 +25,7 @@ void add_tokenize_command(CLI::App& app) {
         nlohmann::json ids = nlohmann::json::array();
         for (const std::string& p : pieces) ids.push_back(first_seen.emplace(p, first_seen.size()).first->second);
         const nlohmann::json out = {{"tokenizer", "builtin"}, {"ids", ids}, {"pieces", pieces}};
-        write_file("-", out.dump() + "\n");
+        write_output("-", out.dump() + "\n");
     });
 }
 

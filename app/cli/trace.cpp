@@ -21,7 +21,7 @@ void add_trace_command(CLI::App& app) {
     cmd->add_option("--indent", opts->indent, "Pretty-print with this many spaces");
     cmd->callback([opts] {
         const Trace trace = run(to_inputs(opts->inputs));
-        write_file(opts->out, to_json(trace).dump(opts->indent) + "\n");
+        write_output(opts->out, to_json(trace).dump(opts->indent) + "\n");
     });
 }
 

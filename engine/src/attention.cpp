@@ -12,11 +12,14 @@ MaskMatrix attention_mask(int n, int m, bool causal, const std::vector<bool>& ke
     return allowed;
 }
 
-Matrix scaled_logits(const Matrix& scores, int d_head, const Matrix& bias, const MaskMatrix& allowed,
-                     double temperature) {
-    Matrix logits = scores / std::sqrt(static_cast<double>(d_head));  // (n, m)
-    if (bias.size() > 0) logits += bias;
-    logits /= temperature;
+Matrix scale_scores(const Matrix& scores, int d_head, const Matrix& bias, double temperature) {
+    Matrix scaled = scores / std::sqrt(static_cast<double>(d_head));  // (n, m)
+    if (bias.size() > 0) scaled += bias;
+    return scaled / temperature;
+}
+
+Matrix apply_mask(const Matrix& scaled, const MaskMatrix& allowed) {
+    Matrix logits = scaled;  // (n, m)
     for (int i = 0; i < logits.rows(); ++i)
         for (int j = 0; j < logits.cols(); ++j)
             if (!allowed(i, j)) logits(i, j) = kMasked;

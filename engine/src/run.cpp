@@ -93,7 +93,8 @@ HeadTrace attend_head(const Trace& t, int h) {
     head.scores = head.Q * head.K.transpose();  // (n, m)
     if (in.pe == Positional::Alibi) head.bias = alibi_bias(n, m, t.alibi_slopes[h]);
     if (in.pe == Positional::Relative) head.bias = relative_bias(n, m, t.relative_table, h, !is_causal(in.mask));
-    head.logits = scaled_logits(head.scores, d, head.bias, t.allowed, in.temperature);
+    head.scaled = scale_scores(head.scores, d, head.bias, in.temperature);
+    head.logits = apply_mask(head.scaled, t.allowed);
     head.attention = softmax_rows(head.logits);  // (n, m)
     head.output = head.attention * head.V;       // (n, d_head)
     return head;

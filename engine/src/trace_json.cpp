@@ -75,6 +75,7 @@ json sequence_to_json(const SequenceTrace& s) {
 json head_to_json(const HeadTrace& h) {
     json j = {{"Q", matrix_to_json(h.Q)},           {"K", matrix_to_json(h.K)},
               {"V", matrix_to_json(h.V)},           {"scores", matrix_to_json(h.scores)},
+              {"scaled", matrix_to_json(h.scaled)},
               {"logits", matrix_to_json(h.logits)}, {"attention", matrix_to_json(h.attention)},
               {"output", matrix_to_json(h.output)}};
     if (h.bias.size() > 0) j["bias"] = matrix_to_json(h.bias);

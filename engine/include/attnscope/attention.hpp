@@ -19,9 +19,11 @@ using MaskMatrix = Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic, Eigen::Ro
 // Causal hides keys j > i; padding hides every key marked in key_is_padding (size m).
 MaskMatrix attention_mask(int n, int m, bool causal, const std::vector<bool>& key_is_padding);
 
-// (n, m) logits from (n, m) scores. `bias` is (n, m) or empty (0 x 0).
-Matrix scaled_logits(const Matrix& scores, int d_head, const Matrix& bias,
-                     const MaskMatrix& allowed, double temperature);
+// (n, m): (scores / sqrt(d_head) + bias) / T. `bias` is (n, m) or empty (0 x 0).
+Matrix scale_scores(const Matrix& scores, int d_head, const Matrix& bias, double temperature);
+
+// (n, m): the scaled scores with -inf wherever `allowed` is false.
+Matrix apply_mask(const Matrix& scaled, const MaskMatrix& allowed);
 
 // Row-wise softmax that subtracts each row's max; a row that is all -inf gives zeros.
 Matrix softmax_rows(const Matrix& logits);

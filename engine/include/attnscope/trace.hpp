@@ -14,7 +14,8 @@ struct HeadTrace {
     Matrix Q, K, V;      // (n, d_head), (m, d_head), (m, d_head): as they enter the dot product
     Matrix scores;       // (n, m)  Q K^T, unscaled
     Matrix bias;         // (n, m)  ALiBi or relative bias; empty (0 x 0) otherwise
-    Matrix logits;       // (n, m)  (scores / sqrt(d_head) + bias) / T, -inf where masked
+    Matrix scaled;       // (n, m)  (scores / sqrt(d_head) + bias) / T, before the mask
+    Matrix logits;       // (n, m)  scaled, -inf where masked
     Matrix attention;    // (n, m)  softmax of logits, the weights applied to V
     Matrix output;       // (n, d_head)
 };

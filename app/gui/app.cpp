@@ -1,0 +1,105 @@
+#include "gui/app.hpp"
+
+#include <imgui.h>
+#include <epoxy/gl.h>
+
+#include <stb_image_write.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "attnscope/error.hpp"
+#include "attnscope/export.hpp"
+#include "gui/frame.hpp"
+#include "gui/window.hpp"
+
+namespace attnscope::gui {
+namespace {
+
+// Left/Right arrows step through the forward pass unless a text field has the keyboard.
+Edits keyboard_edits(const AppState& app) {
+    Edits e;
+    if (ImGui::GetIO().WantTextInput) return e;
+    const int step = index_of(app.selection.step);
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow)) && step + 1 < kStepCount) e.step = step_at(step + 1);
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow)) && step > 0) e.step = step_at(step - 1);
+    return e;
+}
+
+void frame(GuiWindow& window, AppState& app, const FrameLayout& layout) {
+    window.begin_frame(app);
+    apply(app, keyboard_edits(app));
+    draw_frame(app, layout);
+}
+
+std::string encode_png(const std::vector<unsigned char>& rgba, int w, int h) {
+    std::string bytes;
+    auto append = [](void* context, void* data, int size) {
+        static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<size_t>(size));
+    };
+    if (!stbi_write_png_to_func(append, &bytes, w, h, 4, rgba.data(), w * 4))
+        throw Error("cannot encode the PNG: out of memory");
+    return bytes;
+}
+
+double percentile(std::vector<double> v, double p) {
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5))];
+}
+
+}  // namespace
+
+void run_gui(AppState app) {
+    GuiWindow window(WindowOptions{});
+    rerun(app);
+    while (!window.should_close()) {
+        frame(window, app, FrameLayout{});
+        window.end_frame();
+    }
+}
+
+void render_screenshot(AppState app, const RenderRequest& req) {
+    if (req.width < 64 || req.height < 64 || req.width > 8192 || req.height > 8192)
+        throw Error("size " + std::to_string(req.width) + "x" + std::to_string(req.height) +
+                    " is out of range: use 64x64 to 8192x8192, e.g. --size 1600x960");
+    if (req.frames < 1 || req.frames > 100000) throw Error("frames must be between 1 and 100000");
+    if (!req.panels.empty()) {
+        for (const PanelInfo& p : panels()) app.windows.*p.open = false;
+        for (const std::string& id : req.panels) {
+            const PanelInfo* p = find_panel(id);
+            if (!p) {
+                std::string ids;
+                for (const PanelInfo& q : panels()) ids += (ids.empty() ? "" : ", ") + std::string(q.id);
+                throw Error("unknown panel '" + id + "': choose from " + ids);
+            }
+            app.windows.*p->open = true;
+        }
+    }
+    GuiWindow window(WindowOptions{req.width, req.height, false, false});
+    rerun(app);
+    const FrameLayout layout{true};
+    std::vector<double> ms;
+    std::vector<unsigned char> pixels;
+    int w = 0, h = 0;
+    for (int i = 0; i < req.frames; ++i) {
+        const auto start = std::chrono::steady_clock::now();
+        frame(window, app, layout);
+        if (i + 1 == req.frames) {
+            pixels = window.end_frame_captured(w, h);
+        } else {
+            window.end_frame();
+            glFinish();  // count the GPU's work in the frame time
+        }
+        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    }
+    write_file_atomic(req.out, encode_png(pixels, w, h));
+    if (req.report) {
+        ms.erase(ms.begin(), ms.begin() + std::min<size_t>(ms.size() - 1, 2));  // the first frames build fonts and textures
+        std::printf("frames %zu  median %.2f ms  p95 %.2f ms  max %.2f ms  (n=%d, d_model=%d, heads=%d)\n", ms.size(),
+                    percentile(ms, 0.5), percentile(ms, 0.95), percentile(ms, 1.0), app.trace ? app.trace->n() : 0,
+                    app.inputs.d_model, app.inputs.heads);
+    }
+}
+
+}  // namespace attnscope::gui

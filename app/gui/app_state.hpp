@@ -1,0 +1,42 @@
+#pragma once
+// Everything the GUI holds between frames. The frame loop owns it; panels see
+// parts of it through const references and return Edits.
+#include <optional>
+#include <string>
+
+#include "attnscope/inputs.hpp"
+#include "attnscope/trace.hpp"
+#include "gui/edits.hpp"
+#include "gui/panels/panels.hpp"
+
+namespace attnscope::gui {
+
+// Which panel windows are open.
+struct Windows {
+    bool input = true, stepper = true, attention = true;
+};
+
+struct PanelStates {
+    InputPanelState input;
+    StepperState stepper;
+    AttentionPanelState attention;
+};
+
+enum class Theme { Dark, Light };
+
+struct AppState {
+    Inputs inputs;
+    std::optional<Trace> trace;  // empty while the inputs are invalid
+    std::string error;           // why there is no trace
+    Selection selection;
+    Windows windows;
+    PanelStates panels;
+    Theme theme = Theme::Dark;
+};
+
+// Runs the engine on app.inputs; on failure keeps no trace and records the error.
+void rerun(AppState& app);
+// Applies a frame's edits: new inputs re-run the engine; selections are clamped to the trace.
+void apply(AppState& app, const Edits& edits);
+
+}  // namespace attnscope::gui

@@ -1,0 +1,42 @@
+#pragma once
+// What panels hand back to the frame loop: a change to the inputs (the engine re-runs)
+// or to the selection. Panels never change state themselves.
+#include <optional>
+
+#include "attnscope/inputs.hpp"
+#include "gui/steps.hpp"
+
+namespace attnscope::gui {
+
+// Shared by every panel: which head, which query row, which step of the forward pass.
+struct Selection {
+    int head = 0;
+    int query = 0;
+    Step step = Step::Tokenize;
+};
+
+struct Edits {
+    std::optional<Inputs> inputs;  // the whole new Inputs
+    std::optional<int> head, query;
+    std::optional<Step> step;
+
+    // Later edits win: only one widget changes per frame in practice.
+    void merge(const Edits& later) {
+        if (later.inputs) inputs = later.inputs;
+        if (later.head) head = later.head;
+        if (later.query) query = later.query;
+        if (later.step) step = later.step;
+    }
+};
+
+// An edit that sets one cell of an editable matrix (replacing an earlier edit of that cell).
+inline Edits edit_cell(const Inputs& current, const std::string& matrix, int row, int col, double value) {
+    Inputs next = current;
+    std::erase_if(next.edits, [&](const Edit& e) { return e.matrix == matrix && e.row == row && e.col == col; });
+    next.edits.push_back({matrix, row, col, value});
+    Edits out;
+    out.inputs = next;
+    return out;
+}
+
+}  // namespace attnscope::gui

@@ -1,0 +1,69 @@
+#include "gui/formulas.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace attnscope::gui {
+namespace {
+
+std::string num(double v) {
+    if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4g", v);
+    return buf;
+}
+
+std::string cell(const char* name, int i, int j) { return std::string(name) + "[" + std::to_string(i) + "," + std::to_string(j) + "]"; }
+
+}  // namespace
+
+std::string dot_product_terms(const Matrix& a, int row_a, const Matrix& b, int row_b, int terms) {
+    std::string s;
+    const int d = static_cast<int>(a.cols());
+    for (int k = 0; k < std::min(d, terms); ++k) s += (k ? " + " : "") + num(a(row_a, k)) + "*" + num(b(row_b, k));
+    if (d > terms) s += " + ... (" + std::to_string(d) + " terms)";
+    return s;
+}
+
+std::string explain_cell(const Trace& t, CellStage stage, int h, int i, int j) {
+    const HeadTrace& head = t.heads[h];
+    const double temperature = t.inputs.temperature;
+    const std::string qi = "q" + std::to_string(i), kj = "k" + std::to_string(j);
+    const std::string sqrt_d = "sqrt(" + std::to_string(t.d_head) + ")";
+    const std::string tokens = "query '" + t.query.tokens[i] + "' -> key '" + t.keys.tokens[j] + "'\n";
+    const bool has_bias = head.bias.size() > 0;
+    auto scaled_formula = [&] {
+        std::string s = "(" + qi + " . " + kj + ") / " + sqrt_d;
+        std::string n = num(head.scores(i, j)) + " / " + num(std::sqrt(double(t.d_head)));
+        if (has_bias) s = "(" + s + " + bias)", n = "(" + n + " + " + num(head.bias(i, j)) + ")";
+        if (temperature != 1.0) s += " / T", n += " / " + num(temperature);
+        return s + " = " + n;
+    };
+    switch (stage) {
+        case CellStage::Score:
+            return tokens + cell("score", i, j) + " = " + qi + " . " + kj + " = " +
+                   dot_product_terms(head.Q, i, head.K, j) + " = " + num(head.scores(i, j));
+        case CellStage::Scaled:
+            return tokens + cell("scaled", i, j) + " = " + scaled_formula() + " = " + num(head.scaled(i, j));
+        case CellStage::Logit:
+            if (!t.allowed(i, j))
+                return tokens + cell("logit", i, j) + " = -inf: masked (" +
+                       (j > i && is_causal(t.inputs.mask) ? "key is in the future" : "key is padding") + ")";
+            return tokens + cell("logit", i, j) + " = " + scaled_formula() + " = " + num(head.logits(i, j));
+        case CellStage::Weight: {
+            if (!t.allowed(i, j)) return tokens + cell("weight", i, j) + " = 0: masked, exp(-inf) = 0";
+            const double row_max = head.logits.row(i).maxCoeff();
+            double sum = 0.0;
+            for (int k = 0; k < head.logits.cols(); ++k)
+                if (t.allowed(i, k)) sum += std::exp(head.logits(i, k) - row_max);
+            return tokens + cell("weight", i, j) + " = exp(logit - row max) / sum = exp(" + num(head.logits(i, j)) +
+                   " - " + num(row_max) + ") / " + num(sum) + " = " + num(head.attention(i, j));
+        }
+        case CellStage::HeadOutput:
+            return "out" + std::to_string(i) + "[" + std::to_string(j) + "] = sum_k A[" + std::to_string(i) +
+                   ",k] V[k," + std::to_string(j) + "] = " + num(head.output(i, j));
+    }
+    return {};
+}
+
+}  // namespace attnscope::gui

@@ -1,0 +1,117 @@
+#include "gui/frame.hpp"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace attnscope::gui {
+namespace {
+
+bool shows_step(const PanelInfo& p, Step s) { return std::find(p.steps.begin(), p.steps.end(), s) != p.steps.end(); }
+
+// Grid cell `index` of `count` windows over the area below the menu bar.
+void place_window(int index, int count, bool always) {
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    const int cols = count <= 1 ? 1 : count <= 4 ? 2 : 3;
+    const int rows = (count + cols - 1) / cols;
+    const ImVec2 cell(vp->WorkSize.x / cols, vp->WorkSize.y / rows);
+    const ImGuiCond cond = always ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
+    ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + cell.x * (index % cols), vp->WorkPos.y + cell.y * (index / cols)), cond);
+    ImGui::SetNextWindowSize(cell, cond);
+}
+
+// The current step's banner at the top of a panel that shows it.
+void step_banner(Step step) {
+    const StepInfo& info = step_info(step);
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.62f, 0.25f, 1.0f));
+    ImGui::Text("Step %d/%d  %s:  %s", index_of(step) + 1, kStepCount, info.title, info.formula);
+    ImGui::PopStyleColor();
+    ImGui::Separator();
+}
+
+void draw_menu(AppState& app) {
+    if (!ImGui::BeginMainMenuBar()) return;
+    if (ImGui::BeginMenu("View")) {
+        for (const PanelInfo& p : panels()) ImGui::MenuItem(p.title, nullptr, &(app.windows.*p.open));
+        ImGui::Separator();
+        if (ImGui::MenuItem("Dark theme", nullptr, app.theme == Theme::Dark)) app.theme = Theme::Dark;
+        if (ImGui::MenuItem("Light theme", nullptr, app.theme == Theme::Light)) app.theme = Theme::Light;
+        ImGui::EndMenu();
+    }
+    const StepInfo& info = step_info(app.selection.step);
+    ImGui::TextDisabled("|  step %d/%d: %s   head %d   query %d", index_of(app.selection.step) + 1, kStepCount,
+                        info.title, app.selection.head, app.selection.query);
+    ImGui::EndMainMenuBar();
+}
+
+Edits draw_panel_body(const PanelInfo& p, AppState& app) {
+    const std::string id = p.id;
+    PanelStates& s = app.panels;
+    if (id == "input") return draw_input_panel(app.inputs, app.error, s.input);
+    if (!app.trace) {
+        ImGui::TextWrapped("Nothing to show: %s", app.error.c_str());
+        ImGui::TextDisabled("Fix the input in the Input panel.");
+        return {};
+    }
+    const Trace& t = *app.trace;
+    const Selection& sel = app.selection;
+    if (id == "stepper") return draw_stepper_panel(t, sel, s.stepper);
+    if (id == "attention") return draw_attention_panel(t, sel, s.attention);
+    return {};
+}
+
+}  // namespace
+
+const std::vector<PanelInfo>& panels() {
+    static const std::vector<PanelInfo> all = {
+        {"input", "Input", &Windows::input, {Step::Tokenize}},
+        {"stepper", "Stepper", &Windows::stepper, {}},
+        {"attention", "Attention heatmap", &Windows::attention, {Step::Scores, Step::Scale, Step::Mask, Step::Softmax}},
+    };
+    return all;
+}
+
+const PanelInfo* find_panel(const std::string& id) {
+    for (const PanelInfo& p : panels())
+        if (id == p.id) return &p;
+    return nullptr;
+}
+
+void draw_frame(AppState& app, const FrameLayout& layout) {
+    draw_menu(app);
+    int open_count = 0;
+    for (const PanelInfo& p : panels()) open_count += app.windows.*p.open;
+    Edits edits;
+    int index = 0;
+    for (const PanelInfo& p : panels()) {
+        bool& open = app.windows.*p.open;
+        if (!open) continue;
+        place_window(layout.tile ? index : static_cast<int>(&p - panels().data()),
+                     layout.tile ? open_count : static_cast<int>(panels().size()), layout.tile);
+        ++index;
+        const bool current = shows_step(p, app.selection.step);
+        if (current) ImGui::PushStyleColor(ImGuiCol_TitleBgActive, ImVec4(0.75f, 0.38f, 0.08f, 1.0f)),
+                     ImGui::PushStyleColor(ImGuiCol_TitleBg, ImVec4(0.55f, 0.28f, 0.06f, 1.0f));
+        const bool visible = ImGui::Begin(p.title, &open);
+        if (current) ImGui::PopStyleColor(2);
+        if (visible) {
+            if (current) step_banner(app.selection.step);
+            edits.merge(draw_panel_body(p, app));
+        }
+        ImGui::End();
+    }
+    apply(app, edits);
+}
+
+void apply_theme(Theme theme) {
+    if (theme == Theme::Dark)
+        ImGui::StyleColorsDark();
+    else
+        ImGui::StyleColorsLight();
+    ImGuiStyle& style = ImGui::GetStyle();
+    style.WindowRounding = 4.0f;
+    style.FrameRounding = 3.0f;
+}
+
+}  // namespace attnscope::gui

@@ -1,0 +1,83 @@
+// Attention panel: one head's scores, scaled scores, logits or weights as a heatmap
+// with token labels on both axes. Click a row to select that query.
+#include <imgui.h>
+
+#include <cmath>
+
+#include "gui/formulas.hpp"
+#include "gui/panels/panels.hpp"
+
+namespace attnscope::gui {
+namespace {
+
+constexpr const char* kStageNames[] = {"scores  Q K^T", "scaled  / sqrt(d)", "logits  masked", "weights  softmax"};
+
+AttentionStage stage_for_step(Step s, AttentionStage fallback) {
+    switch (s) {
+        case Step::Scores: return AttentionStage::Scores;
+        case Step::Scale: return AttentionStage::Scaled;
+        case Step::Mask: return AttentionStage::Logits;
+        case Step::Softmax:
+        case Step::WeightValues: return AttentionStage::Weights;
+        default: return fallback;
+    }
+}
+
+double max_abs_finite(const Matrix& m) {
+    double v = 0.0;
+    for (int i = 0; i < m.size(); ++i)
+        if (std::isfinite(m.data()[i])) v = std::max(v, std::abs(m.data()[i]));
+    return v > 0 ? v : 1.0;
+}
+
+}  // namespace
+
+Edits draw_attention_panel(const Trace& t, const Selection& sel, AttentionPanelState& state) {
+    Edits out;
+    int head = sel.head;
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
+    if (ImGui::SliderInt("head", &head, 0, t.inputs.heads - 1)) out.head = head;
+    ImGui::SameLine();
+    ImGui::Checkbox("follow step", &state.follow_step);
+    const AttentionStage stage = state.follow_step ? stage_for_step(sel.step, state.stage) : state.stage;
+    for (int s = 0; s < 4; ++s) {
+        ImGui::SameLine();
+        if (ImGui::RadioButton(kStageNames[s], static_cast<int>(stage) == s)) {
+            state.stage = static_cast<AttentionStage>(s);
+            state.follow_step = false;
+        }
+    }
+
+    const HeadTrace& h = t.heads[sel.head];
+    const Matrix& values = stage == AttentionStage::Scores   ? h.scores
+                           : stage == AttentionStage::Scaled ? h.scaled
+                           : stage == AttentionStage::Logits ? h.logits
+                                                             : h.attention;
+    HeatmapStyle style;
+    style.row_labels = &t.query.tokens;
+    style.col_labels = &t.keys.tokens;
+    style.highlight_row = sel.query;
+    style.max_height = ImGui::GetContentRegionAvail().y - ImGui::GetFontSize() * 3.5f;
+    if (stage == AttentionStage::Weights) {
+        style.map = Colormap::Viridis, style.lo = 0.0, style.hi = 1.0;
+    } else {
+        const double r = max_abs_finite(values);
+        style.map = Colormap::Diverging, style.lo = -r, style.hi = r;
+    }
+    const HeatmapHit hit = state.heatmap.draw("attention", values, style);
+    const bool masked_cells = !t.allowed.all();
+    draw_colorbar(style.map, style.lo, style.hi, masked_cells && stage != AttentionStage::Weights);
+    ImGui::TextDisabled("rows: queries, columns: keys. Click a row to select its query; wheel zooms, right-drag pans.");
+
+    if (hit.hovered()) {
+        const CellStage cs = stage == AttentionStage::Scores   ? CellStage::Score
+                             : stage == AttentionStage::Scaled ? CellStage::Scaled
+                             : stage == AttentionStage::Logits ? CellStage::Logit
+                                                               : CellStage::Weight;
+        ImGui::SetTooltip("%s", explain_cell(t, cs, sel.head, hit.row, hit.col).c_str());
+        if (hit.clicked) out.query = hit.row;
+    }
+    return out;
+}
+
+}  // namespace attnscope::gui

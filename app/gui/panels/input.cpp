@@ -1,0 +1,100 @@
+// Input panel: the sentence, the cross-attention text, dimensions and options, presets.
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include "gui/panels/panels.hpp"
+
+namespace attnscope::gui {
+namespace {
+
+struct Preset {
+    const char* label;
+    const char* text;
+    const char* cross_text;
+};
+
+constexpr Preset kPresets[] = {
+    {"English: the animal ... too tired", "The animal didn't cross the street because it was too tired.", ""},
+    {"English: repeated words", "the cat sat on the mat and the dog sat on the cat", ""},
+    {"English: short", "the cat sat on the mat", ""},
+    {"Chinese: self-attention", "自注意力机制让每个词关注序列中的其他词。", ""},
+    {"Chinese: repeated words", "我爱猫，猫也爱我。", ""},
+    {"Cross-attention: English -> Chinese", "I love cats .", "我爱猫。"},
+    {"Padding: two <pad> keys", "the cat sat <pad> <pad>", ""},
+};
+
+template <typename Enum, size_t N>
+bool enum_combo(const char* label, Enum& value, const std::array<Enum, N>& all) {
+    bool changed = false;
+    if (ImGui::BeginCombo(label, name(value))) {
+        for (Enum e : all)
+            if (ImGui::Selectable(name(e), e == value)) value = e, changed = true;
+        ImGui::EndCombo();
+    }
+    return changed;
+}
+
+}  // namespace
+
+Edits draw_input_panel(const Inputs& inputs, const std::string& error, InputPanelState& state) {
+    if (!state.synced) state.text = inputs.text, state.cross_text = inputs.cross_text, state.synced = true;
+    Inputs next = inputs;
+
+    if (ImGui::BeginCombo("Examples", "choose a sentence...")) {
+        for (const Preset& p : kPresets)
+            if (ImGui::Selectable(p.label)) {
+                state.text = p.text, state.cross_text = p.cross_text;
+                next.edits.clear();  // edits belong to the old sentence's shapes
+            }
+        ImGui::EndCombo();
+    }
+    const float box = ImGui::GetTextLineHeight() * 3;
+    ImGui::InputTextMultiline("Text", &state.text, ImVec2(-ImGui::GetFontSize() * 6, box));
+    ImGui::InputTextMultiline("Cross text", &state.cross_text, ImVec2(-ImGui::GetFontSize() * 6, box * 0.7f));
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("Leave empty for self-attention. With a text here, queries come from Text\n"
+                          "and keys and values from this one (encoder-decoder cross-attention).");
+    next.text = state.text;
+    next.cross_text = state.cross_text;
+
+    ImGui::PushItemWidth(ImGui::GetFontSize() * 8);
+    ImGui::InputInt("d_model", &next.d_model, 8, 64);
+    ImGui::SameLine();
+    ImGui::InputInt("heads", &next.heads, 1, 1);
+    int seed = static_cast<int>(next.seed);
+    if (ImGui::InputInt("seed", &seed)) next.seed = static_cast<std::uint64_t>(std::max(seed, 0));
+    ImGui::SameLine();
+    ImGui::InputInt("pad to", &next.pad_to, 1, 4);
+    enum_combo("positional", next.pe, kAllPositional);
+    ImGui::SameLine();
+    enum_combo("mask", next.mask, kAllMasks);
+    float temperature = static_cast<float>(next.temperature);
+    if (ImGui::SliderFloat("temperature", &temperature, 0.05f, 10.0f, "%.2f", ImGuiSliderFlags_Logarithmic))
+        next.temperature = temperature;
+    ImGui::SameLine();
+    ImGui::Checkbox("<bos>", &next.bos);
+    ImGui::PopItemWidth();
+
+    if (!next.edits.empty()) {
+        ImGui::Text("%zu edited cell%s", next.edits.size(), next.edits.size() == 1 ? "" : "s");
+        ImGui::SameLine();
+        if (ImGui::SmallButton("clear edits")) next.edits.clear();
+        if (ImGui::IsItemHovered()) {
+            std::string list;
+            for (const Edit& e : next.edits)
+                list += e.matrix + "[" + std::to_string(e.row) + "," + std::to_string(e.col) + "] = " +
+                        std::to_string(e.value) + "\n";
+            ImGui::SetTooltip("%s", list.c_str());
+        }
+    }
+    if (!error.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.35f, 0.3f, 1.0f));
+        ImGui::TextWrapped("%s", error.c_str());
+        ImGui::PopStyleColor();
+    }
+    Edits out;
+    if (!(next == inputs)) out.inputs = next;
+    return out;
+}
+
+}  // namespace attnscope::gui

@@ -1,0 +1,312 @@
+#include "gui/widgets/heatmap.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "gui/shader.hpp"
+
+namespace attnscope::gui {
+namespace {
+
+struct PassResources {
+    GLuint program = 0, vao = 0;
+    GLuint lut[2] = {0, 0};  // indexed by Colormap
+    GLint lo = -1, hi = -1, masked = -1;
+};
+PassResources* g_pass = nullptr;  // set while a ColormapPass lives
+
+GLuint make_lut(Colormap map) {
+    const auto table = colormap_table(map);
+    std::vector<std::uint8_t> rgba;
+    for (const Rgb& c : table) rgba.insert(rgba.end(), {c.r, c.g, c.b, 255});
+    GLuint tex = 0;
+    glGenTextures(1, &tex);
+    glBindTexture(GL_TEXTURE_2D, tex);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, kColormapSize, 1, 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+    return tex;
+}
+
+GLuint make_texture(GLenum internal_format, int w, int h, GLenum format, GLenum type, const void* data) {
+    GLuint tex = 0;
+    glGenTextures(1, &tex);
+    glBindTexture(GL_TEXTURE_2D, tex);
+    glTexImage2D(GL_TEXTURE_2D, 0, internal_format, w, h, 0, format, type, data);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);  // cells stay crisp when zoomed
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+    return tex;
+}
+
+std::uint64_t content_key(const Matrix& m, const HeatmapStyle& s) {
+    std::uint64_t h = 0xCBF29CE484222325ull;
+    auto mix = [&h](const void* p, size_t bytes) {
+        const auto* b = static_cast<const unsigned char*>(p);
+        for (size_t i = 0; i < bytes; ++i) h = (h ^ b[i]) * 0x100000001B3ull;
+    };
+    const long long shape[2] = {m.rows(), m.cols()};
+    mix(shape, sizeof shape);
+    mix(m.data(), sizeof(double) * m.size());
+    mix(&s.lo, sizeof s.lo);
+    mix(&s.hi, sizeof s.hi);
+    mix(&s.map, sizeof s.map);
+    return h;
+}
+
+// Rotates the vertices added to `dl` since `first_vertex` by -90 degrees around `pivot`.
+void rotate_to_vertical(ImDrawList* dl, int first_vertex, ImVec2 pivot) {
+    for (int i = first_vertex; i < dl->VtxBuffer.Size; ++i) {
+        ImVec2& p = dl->VtxBuffer[i].pos;
+        const ImVec2 d(p.x - pivot.x, p.y - pivot.y);
+        p = ImVec2(pivot.x + d.y, pivot.y - d.x);
+    }
+}
+
+std::string fit_label(const std::string& s, float max_width) {
+    if (ImGui::CalcTextSize(s.c_str()).x <= max_width) return s;
+    std::string out = s;
+    while (!out.empty() && ImGui::CalcTextSize((out + "..").c_str()).x > max_width) {
+        out.pop_back();
+        while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();  // UTF-8
+    }
+    return out + "..";
+}
+
+float widest(const std::vector<std::string>* labels, float cap) {
+    float w = 0.0f;
+    if (labels)
+        for (const std::string& s : *labels) w = std::max(w, ImGui::CalcTextSize(s.c_str()).x);
+    return std::min(w, cap);
+}
+
+}  // namespace
+
+ColormapPass::ColormapPass() {
+    auto* pass = new PassResources;
+    pass->program = build_program("fullscreen.vert", "colormap.frag");
+    pass->lo = glGetUniformLocation(pass->program, "u_lo");
+    pass->hi = glGetUniformLocation(pass->program, "u_hi");
+    pass->masked = glGetUniformLocation(pass->program, "u_masked_color");
+    glGenVertexArrays(1, &pass->vao);
+    pass->lut[static_cast<int>(Colormap::Viridis)] = make_lut(Colormap::Viridis);
+    pass->lut[static_cast<int>(Colormap::Diverging)] = make_lut(Colormap::Diverging);
+    g_pass = pass;
+}
+
+ColormapPass::~ColormapPass() {
+    glDeleteProgram(g_pass->program);
+    glDeleteVertexArrays(1, &g_pass->vao);
+    glDeleteTextures(2, g_pass->lut);
+    delete g_pass;
+    g_pass = nullptr;
+}
+
+void Heatmap::release() {
+    if (g_pass && color_tex_) {  // without a pass the context is gone, and so are the textures
+        glDeleteTextures(1, &values_tex_);
+        glDeleteTextures(1, &color_tex_);
+        glDeleteFramebuffers(1, &fbo_);
+    }
+    values_tex_ = color_tex_ = fbo_ = 0;
+}
+
+Heatmap& Heatmap::operator=(Heatmap&& other) noexcept {
+    if (this == &other) return *this;
+    release();
+    values_tex_ = std::exchange(other.values_tex_, 0);
+    color_tex_ = std::exchange(other.color_tex_, 0);
+    fbo_ = std::exchange(other.fbo_, 0);
+    rows_ = other.rows_, cols_ = other.cols_, key_ = other.key_, zoom_ = other.zoom_, center_ = other.center_;
+    return *this;
+}
+
+Heatmap::~Heatmap() { release(); }
+
+void Heatmap::update_texture(const Matrix& values, const HeatmapStyle& style) {
+    const std::uint64_t key = content_key(values, style);
+    if (key == key_ && color_tex_ != 0) return;
+    key_ = key;
+    GLint viewport[4], prev_fbo = 0, prev_program = 0;  // restored at the end: ImGui draws after us
+    glGetIntegerv(GL_VIEWPORT, viewport);
+    glGetIntegerv(GL_FRAMEBUFFER_BINDING, &prev_fbo);
+    glGetIntegerv(GL_CURRENT_PROGRAM, &prev_program);
+    const int rows = static_cast<int>(values.rows()), cols = static_cast<int>(values.cols());
+    std::vector<float> data(values.data(), values.data() + values.size());  // row-major: texel row r = row r
+    if (rows != rows_ || cols != cols_ || color_tex_ == 0) {
+        glDeleteTextures(1, &values_tex_);
+        glDeleteTextures(1, &color_tex_);
+        glDeleteFramebuffers(1, &fbo_);
+        values_tex_ = make_texture(GL_R32F, cols, rows, GL_RED, GL_FLOAT, data.data());
+        color_tex_ = make_texture(GL_RGBA8, cols, rows, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+        glGenFramebuffers(1, &fbo_);
+        glBindFramebuffer(GL_FRAMEBUFFER, fbo_);
+        glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, color_tex_, 0);
+        rows_ = rows, cols_ = cols;
+    } else {
+        glBindTexture(GL_TEXTURE_2D, values_tex_);
+        glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+        glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, cols, rows, GL_RED, GL_FLOAT, data.data());
+    }
+    glBindFramebuffer(GL_FRAMEBUFFER, fbo_);
+    glViewport(0, 0, cols, rows);
+    glDisable(GL_BLEND);
+    glDisable(GL_SCISSOR_TEST);
+    glUseProgram(g_pass->program);
+    glUniform1f(g_pass->lo, static_cast<float>(style.lo));
+    glUniform1f(g_pass->hi, static_cast<float>(style.hi));
+    glUniform4f(g_pass->masked, kMaskedColor.r / 255.f, kMaskedColor.g / 255.f, kMaskedColor.b / 255.f, 1.f);
+    glActiveTexture(GL_TEXTURE0);
+    glBindTexture(GL_TEXTURE_2D, values_tex_);
+    glActiveTexture(GL_TEXTURE1);
+    glBindTexture(GL_TEXTURE_2D, g_pass->lut[static_cast<int>(style.map)]);
+    glBindVertexArray(g_pass->vao);
+    glDrawArrays(GL_TRIANGLES, 0, 3);
+    glActiveTexture(GL_TEXTURE0);
+    glBindFramebuffer(GL_FRAMEBUFFER, prev_fbo);
+    glViewport(viewport[0], viewport[1], viewport[2], viewport[3]);
+    glUseProgram(prev_program);
+}
+
+HeatmapHit Heatmap::draw(const char* id, const Matrix& values, const HeatmapStyle& style) {
+    HeatmapHit hit;
+    if (values.size() == 0) {
+        ImGui::TextDisabled("(empty matrix)");
+        return hit;
+    }
+    update_texture(values, style);
+    const int rows = rows_, cols = cols_;
+    const float font = ImGui::GetFontSize();
+    const float left = style.row_labels ? widest(style.row_labels, 8 * font) + 6 : 0.0f;
+    const float top = style.col_labels ? widest(style.col_labels, 6 * font) + 6 : 0.0f;
+    const float avail = std::max(ImGui::GetContentRegionAvail().x - left, 32.0f);
+    float cell = std::min(style.max_cell, avail / cols);
+    if (style.max_height > 0) cell = std::min(cell, (style.max_height - top) / rows);
+    cell = std::max(cell, 0.25f);
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    const ImVec2 p0(origin.x + left, origin.y + top);
+    const ImVec2 size(cell * cols, cell * rows);
+    const ImVec2 p1(p0.x + size.x, p0.y + size.y);
+
+    // Interaction first, so this frame's zoom and pan are drawn at once.
+    ImGui::SetCursorScreenPos(p0);
+    ImGui::PushID(id);
+    ImGui::InvisibleButton("cells", size, ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
+    const bool hovered = ImGui::IsItemHovered();
+    ImGuiIO& io = ImGui::GetIO();
+    const float half = 0.5f / zoom_;
+    if (hovered && io.MouseWheel != 0.0f) {
+        const ImVec2 at((io.MousePos.x - p0.x) / size.x, (io.MousePos.y - p0.y) / size.y);
+        const ImVec2 uv(center_.x - half + at.x * 2 * half, center_.y - half + at.y * 2 * half);
+        zoom_ = std::clamp(zoom_ * std::pow(1.25f, io.MouseWheel), 1.0f, 64.0f);
+        const float h = 0.5f / zoom_;
+        center_ = ImVec2(uv.x - (at.x - 0.5f) * 2 * h, uv.y - (at.y - 0.5f) * 2 * h);  // keep the cell under the mouse
+    }
+    if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Right)) {
+        center_.x -= io.MouseDelta.x / size.x / zoom_;
+        center_.y -= io.MouseDelta.y / size.y / zoom_;
+    }
+    if (hovered && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Right)) reset_view();
+    const float h = 0.5f / zoom_;
+    center_.x = std::clamp(center_.x, h, 1.0f - h);
+    center_.y = std::clamp(center_.y, h, 1.0f - h);
+    const ImVec2 uv0(center_.x - h, center_.y - h), uv1(center_.x + h, center_.y + h);
+    // Screen position of a cell edge, in the zoomed view.
+    auto col_x = [&](double c) { return p0.x + static_cast<float>((c / cols - uv0.x) / (uv1.x - uv0.x)) * size.x; };
+    auto row_y = [&](double r) { return p0.y + static_cast<float>((r / rows - uv0.y) / (uv1.y - uv0.y)) * size.y; };
+
+    if (hovered) {
+        const double u = uv0.x + (io.MousePos.x - p0.x) / size.x * (uv1.x - uv0.x);
+        const double v = uv0.y + (io.MousePos.y - p0.y) / size.y * (uv1.y - uv0.y);
+        hit.col = std::clamp(static_cast<int>(u * cols), 0, cols - 1);
+        hit.row = std::clamp(static_cast<int>(v * rows), 0, rows - 1);
+        hit.clicked = ImGui::IsItemClicked(ImGuiMouseButton_Left);
+    }
+
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(color_tex_)), p0, p1, uv0, uv1);
+    dl->PushClipRect(p0, p1, true);
+    const ImU32 line = ImGui::GetColorU32(ImGuiCol_Text, 0.55f);
+    if (style.column_groups > 0)
+        for (int c = style.column_groups; c < cols; c += style.column_groups)
+            dl->AddLine(ImVec2(col_x(c), p0.y), ImVec2(col_x(c), p1.y), line, 2.0f);
+    if (style.highlight_row >= 0 && style.highlight_row < rows)
+        dl->AddRect(ImVec2(p0.x, row_y(style.highlight_row)), ImVec2(p1.x, row_y(style.highlight_row + 1)),
+                    IM_COL32(255, 80, 40, 255), 0.0f, 0, 2.0f);
+    if (hit.hovered())
+        dl->AddRect(ImVec2(col_x(hit.col), row_y(hit.row)), ImVec2(col_x(hit.col + 1), row_y(hit.row + 1)),
+                    IM_COL32(255, 255, 255, 255), 0.0f, 0, 1.5f);
+    dl->PopClipRect();
+
+    // Labels: every k-th one, so that they never overlap.
+    const float shown_cell = cell * zoom_;
+    const int step = std::max(1, static_cast<int>(std::ceil(font / shown_cell)));
+    const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
+    if (style.row_labels) {
+        dl->PushClipRect(ImVec2(origin.x, p0.y), ImVec2(p0.x, p1.y), true);
+        for (int r = 0; r < rows && r < static_cast<int>(style.row_labels->size()); r += step) {
+            const float y = (row_y(r) + row_y(r + 1)) * 0.5f - font * 0.5f;
+            const std::string s = fit_label((*style.row_labels)[r], left - 6);
+            const ImU32 c = r == style.highlight_row ? IM_COL32(255, 120, 60, 255) : text;
+            dl->AddText(ImVec2(p0.x - 4 - ImGui::CalcTextSize(s.c_str()).x, y), c, s.c_str());
+        }
+        dl->PopClipRect();
+    }
+    if (style.col_labels) {
+        dl->PushClipRect(ImVec2(p0.x, origin.y), ImVec2(p1.x, p0.y), true);
+        for (int c = 0; c < cols && c < static_cast<int>(style.col_labels->size()); c += step) {
+            const std::string s = fit_label((*style.col_labels)[c], top - 6);
+            const float x = (col_x(c) + col_x(c + 1)) * 0.5f;
+            const ImVec2 pivot(x - font * 0.5f, p0.y - 4);
+            const int first = dl->VtxBuffer.Size;
+            dl->AddText(pivot, text, s.c_str());
+            rotate_to_vertical(dl, first, pivot);
+        }
+        dl->PopClipRect();
+    }
+    ImGui::PopID();
+    ImGui::SetCursorScreenPos(ImVec2(origin.x, p1.y + 4));
+    ImGui::Dummy(ImVec2(left + size.x, 0));
+    return hit;
+}
+
+void draw_colorbar(Colormap map, double lo, double hi, bool masked) {
+    const float w = std::min(ImGui::GetContentRegionAvail().x * 0.6f, 260.0f), h = ImGui::GetFontSize() * 0.8f;
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    constexpr int kSegments = 32;
+    for (int i = 0; i < kSegments; ++i) {
+        const Rgb a = colormap_color(map, i / double(kSegments)), b = colormap_color(map, (i + 1) / double(kSegments));
+        dl->AddRectFilledMultiColor(ImVec2(p.x + w * i / kSegments, p.y), ImVec2(p.x + w * (i + 1) / kSegments, p.y + h),
+                                    IM_COL32(a.r, a.g, a.b, 255), IM_COL32(b.r, b.g, b.b, 255),
+                                    IM_COL32(b.r, b.g, b.b, 255), IM_COL32(a.r, a.g, a.b, 255));
+    }
+    ImGui::Dummy(ImVec2(w, h));
+    const std::string l = format_value(lo), m = format_value((lo + hi) / 2), r = format_value(hi);
+    ImGui::TextUnformatted(l.c_str());
+    ImGui::SameLine(p.x - ImGui::GetWindowPos().x + w / 2 - ImGui::CalcTextSize(m.c_str()).x / 2);
+    ImGui::TextUnformatted(m.c_str());
+    ImGui::SameLine(p.x - ImGui::GetWindowPos().x + w - ImGui::CalcTextSize(r.c_str()).x);
+    ImGui::TextUnformatted(r.c_str());
+    if (masked) {
+        ImGui::SameLine(0, 24);
+        const ImVec2 q = ImGui::GetCursorScreenPos();
+        dl->AddRectFilled(q, ImVec2(q.x + h, q.y + h), IM_COL32(kMaskedColor.r, kMaskedColor.g, kMaskedColor.b, 255));
+        ImGui::Dummy(ImVec2(h, h));
+        ImGui::SameLine();
+        ImGui::TextUnformatted("masked");
+    }
+}
+
+std::string format_value(double v) {
+    if (std::isinf(v)) return v < 0 ? "masked (-inf)" : "inf";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4g", v);
+    return buf;
+}
+
+}  // namespace attnscope::gui

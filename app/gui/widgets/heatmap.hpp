@@ -1,0 +1,75 @@
+#pragma once
+// A matrix drawn as a texture through the colormap shader, with token labels,
+// hover, click, zoom (mouse wheel) and pan (right drag; double right-click resets).
+#include <epoxy/gl.h>
+#include <imgui.h>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "attnscope/matrix.hpp"
+#include "gui/colormap.hpp"
+
+namespace attnscope::gui {
+
+struct HeatmapStyle {
+    Colormap map = Colormap::Viridis;
+    double lo = 0.0, hi = 1.0;                           // the colour scale's ends
+    const std::vector<std::string>* row_labels = nullptr;
+    const std::vector<std::string>* col_labels = nullptr;
+    int highlight_row = -1;                              // outlined, e.g. the selected query
+    int column_groups = 0;                               // a separator every this many columns (heads)
+    float max_cell = 28.0f;                              // pixels per cell at most
+    float max_height = 0.0f;                             // 0: as tall as the width allows
+};
+
+struct HeatmapHit {
+    int row = -1, col = -1;  // the hovered cell, or -1
+    bool clicked = false;    // left click on that cell
+    bool hovered() const { return row >= 0; }
+};
+
+// One heatmap's GL textures and view. Keep it in the panel's state, one per drawn matrix;
+// it re-colours only when the values or the scale change.
+class Heatmap {
+public:
+    Heatmap() = default;
+    Heatmap(const Heatmap&) = delete;
+    Heatmap& operator=(const Heatmap&) = delete;
+    Heatmap(Heatmap&& other) noexcept { *this = std::move(other); }
+    Heatmap& operator=(Heatmap&& other) noexcept;  // takes the other's textures
+    ~Heatmap();
+
+    HeatmapHit draw(const char* id, const Matrix& values, const HeatmapStyle& style);
+    void reset_view() { zoom_ = 1.0f, center_ = ImVec2(0.5f, 0.5f); }
+
+private:
+    void release();
+    void update_texture(const Matrix& values, const HeatmapStyle& style);
+
+    GLuint values_tex_ = 0, color_tex_ = 0, fbo_ = 0;
+    int rows_ = 0, cols_ = 0;
+    std::uint64_t key_ = 0;
+    float zoom_ = 1.0f;
+    ImVec2 center_{0.5f, 0.5f};
+};
+
+// The colormap program and lookup tables, alive while the GL context is: create one
+// after the context and before any Heatmap draws; destroy it before the context goes.
+class ColormapPass {
+public:
+    ColormapPass();
+    ~ColormapPass();
+    ColormapPass(const ColormapPass&) = delete;
+    ColormapPass& operator=(const ColormapPass&) = delete;
+};
+
+// A horizontal colour bar with the scale's ends and middle; `masked` adds a masked swatch.
+void draw_colorbar(Colormap map, double lo, double hi, bool masked = false);
+
+// A number as panels show it: 4 significant digits; -inf as "masked".
+std::string format_value(double v);
+
+}  // namespace attnscope::gui

@@ -1,0 +1,128 @@
+#include "gui/window.hpp"
+
+#include <epoxy/gl.h>
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "attnscope/error.hpp"
+#include "gui/frame.hpp"
+#include "gui/widgets/heatmap.hpp"
+
+namespace attnscope::gui {
+namespace {
+
+constexpr float kBaseFontPixels = 16.0f;
+
+std::string layout_file() {
+    const char* xdg = std::getenv("XDG_CONFIG_HOME");
+    const char* home = std::getenv("HOME");
+    if (!xdg && !home) return {};
+    const std::filesystem::path dir = std::filesystem::path(xdg ? xdg : std::string(home) + "/.config") / "attnscope";
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    return ec ? std::string() : (dir / "imgui.ini").string();
+}
+
+std::string all_text(const AppState& app) { return app.inputs.text + app.inputs.cross_text + app.panels.input.text; }
+
+}  // namespace
+
+GuiWindow::GuiWindow(const WindowOptions& options) {
+    if (!glfwInit())
+        throw Error("cannot open a window: no display found. Set DISPLAY, or run under a virtual one: "
+                    "Xvfb :99 & DISPLAY=:99 attnscope ...");
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 4);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+    glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+    window_ = glfwCreateWindow(options.width, options.height, "attnscope", nullptr, nullptr);
+    if (!window_) {
+        glfwTerminate();
+        throw Error("cannot create an OpenGL 4.3 core window: update the graphics driver or use Mesa "
+                    "(LIBGL_ALWAYS_SOFTWARE=1 gives llvmpipe)");
+    }
+    glfwMakeContextCurrent(window_);
+    glfwSwapInterval(options.vsync ? 1 : 0);
+    float xscale = 1.0f, yscale = 1.0f;
+    glfwGetWindowContentScale(window_, &xscale, &yscale);
+    scale_ = std::max(1.0f, xscale);  // HiDPI
+
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    ini_path_ = options.persist_layout ? layout_file() : std::string();
+    io.IniFilename = ini_path_.empty() ? nullptr : ini_path_.c_str();
+    apply_theme(theme_);
+    ImGui::GetStyle().ScaleAllSizes(scale_);
+    ImGui_ImplGlfw_InitForOpenGL(window_, true);
+    ImGui_ImplOpenGL3_Init("#version 430 core");
+    fonts_.rebuild("", kBaseFontPixels * scale_);
+    colormaps_ = std::make_unique<ColormapPass>();
+}
+
+GuiWindow::~GuiWindow() {
+    colormaps_.reset();
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+    glfwDestroyWindow(window_);
+    glfwTerminate();
+}
+
+bool GuiWindow::should_close() const { return glfwWindowShouldClose(window_); }
+
+void GuiWindow::begin_frame(const AppState& app) {
+    glfwPollEvents();
+    const std::string text = all_text(app);
+    if (fonts_.needs(text)) {
+        fonts_.rebuild(text, kBaseFontPixels * scale_);
+        ImGui_ImplOpenGL3_DestroyFontsTexture();
+        ImGui_ImplOpenGL3_CreateFontsTexture();
+    }
+    if (app.theme != theme_) {
+        theme_ = app.theme;
+        apply_theme(theme_);
+        ImGui::GetStyle().ScaleAllSizes(scale_);
+    }
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplGlfw_NewFrame();
+    ImGui::NewFrame();
+}
+
+void GuiWindow::draw() {
+    ImGui::Render();
+    int w = 0, h = 0;
+    glfwGetFramebufferSize(window_, &w, &h);
+    glViewport(0, 0, w, h);
+    const bool dark = theme_ == Theme::Dark;
+    glClearColor(dark ? 0.08f : 0.92f, dark ? 0.08f : 0.92f, dark ? 0.09f : 0.93f, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+}
+
+void GuiWindow::end_frame() {
+    draw();
+    glfwSwapBuffers(window_);
+}
+
+std::vector<unsigned char> GuiWindow::end_frame_captured(int& width, int& height) {
+    draw();
+    glfwGetFramebufferSize(window_, &width, &height);
+    std::vector<unsigned char> pixels(static_cast<size_t>(width) * height * 4);
+    glReadBuffer(GL_BACK);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
+    // GL's rows start at the bottom; images start at the top.
+    const size_t stride = static_cast<size_t>(width) * 4;
+    for (int y = 0; y < height / 2; ++y)
+        std::swap_ranges(pixels.begin() + y * stride, pixels.begin() + (y + 1) * stride,
+                         pixels.begin() + (height - 1 - y) * stride);
+    glfwSwapBuffers(window_);
+    return pixels;
+}
+
+}  // namespace attnscope::gui

@@ -1,0 +1,45 @@
+#pragma once
+// The GLFW window with an OpenGL 4.3 core context and Dear ImGui on it.
+#include <memory>
+#include <vector>
+
+#include "gui/app_state.hpp"
+#include "gui/fonts.hpp"
+
+struct GLFWwindow;
+
+namespace attnscope::gui {
+
+class ColormapPass;
+
+struct WindowOptions {
+    int width = 1600, height = 960;
+    bool persist_layout = true;  // keep window layout in ~/.config/attnscope/imgui.ini
+    bool vsync = true;
+};
+
+class GuiWindow {
+public:
+    // Throws attnscope::Error when there is no display or no OpenGL 4.3.
+    explicit GuiWindow(const WindowOptions& options);
+    ~GuiWindow();
+    GuiWindow(const GuiWindow&) = delete;
+    GuiWindow& operator=(const GuiWindow&) = delete;
+
+    bool should_close() const;
+    void begin_frame(const AppState& app);  // events, fonts for new characters, theme
+    void end_frame();                       // draws and presents
+    // Like end_frame, and returns the frame as RGBA rows, top row first.
+    std::vector<unsigned char> end_frame_captured(int& width, int& height);
+
+private:
+    void draw();
+    GLFWwindow* window_ = nullptr;
+    std::string ini_path_;
+    Fonts fonts_;
+    float scale_ = 1.0f;
+    Theme theme_ = Theme::Dark;
+    std::unique_ptr<ColormapPass> colormaps_;
+};
+
+}  // namespace attnscope::gui
