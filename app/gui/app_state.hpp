@@ -7,19 +7,32 @@
 #include "attnscope/inputs.hpp"
 #include "attnscope/trace.hpp"
 #include "gui/edits.hpp"
-#include "gui/panels/panels.hpp"
+#include "gui/panels/attention.hpp"
+#include "gui/panels/export.hpp"
+#include "gui/panels/input.hpp"
+#include "gui/panels/matrices.hpp"
+#include "gui/panels/multihead.hpp"
+#include "gui/panels/positional.hpp"
+#include "gui/panels/softmax.hpp"
+#include "gui/panels/stepper.hpp"
 
 namespace attnscope::gui {
 
 // Which panel windows are open.
 struct Windows {
-    bool input = true, stepper = true, attention = true;
+    bool input = true, stepper = true, matrices = true, attention = true, softmax = true, multihead = true,
+         positional = true, export_files = true;
 };
 
 struct PanelStates {
     InputPanelState input;
     StepperState stepper;
+    MatricesPanelState matrices;
     AttentionPanelState attention;
+    SoftmaxPanelState softmax;
+    MultiheadPanelState multihead;
+    PositionalPanelState positional;
+    ExportPanelState export_files;
 };
 
 enum class Theme { Dark, Light };

@@ -57,7 +57,12 @@ Edits draw_panel_body(const PanelInfo& p, AppState& app) {
     const Trace& t = *app.trace;
     const Selection& sel = app.selection;
     if (id == "stepper") return draw_stepper_panel(t, sel, s.stepper);
+    if (id == "matrices") return draw_matrices_panel(t, sel, s.matrices);
     if (id == "attention") return draw_attention_panel(t, sel, s.attention);
+    if (id == "softmax") return draw_softmax_panel(t, sel, s.softmax);
+    if (id == "multihead") return draw_multihead_panel(t, sel, s.multihead);
+    if (id == "positional") return draw_positional_panel(t, sel, s.positional);
+    if (id == "export") return draw_export_panel(t, sel, s.export_files);
     return {};
 }
 
@@ -67,7 +72,12 @@ const std::vector<PanelInfo>& panels() {
     static const std::vector<PanelInfo> all = {
         {"input", "Input", &Windows::input, {Step::Tokenize}},
         {"stepper", "Stepper", &Windows::stepper, {}},
+        {"matrices", "Matrices", &Windows::matrices, {Step::Embed, Step::AddPositional, Step::ProjectQKV, Step::SplitHeads}},
         {"attention", "Attention heatmap", &Windows::attention, {Step::Scores, Step::Scale, Step::Mask, Step::Softmax}},
+        {"softmax", "Softmax", &Windows::softmax, {Step::Softmax, Step::WeightValues}},
+        {"multihead", "Multi-head", &Windows::multihead, {Step::SplitHeads, Step::WeightValues, Step::Concat, Step::OutputProjection}},
+        {"positional", "Positional encoding", &Windows::positional, {Step::AddPositional}},
+        {"export", "Export", &Windows::export_files, {}},
     };
     return all;
 }

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "gui/formulas.hpp"
-#include "gui/panels/panels.hpp"
+#include "gui/panels/attention.hpp"
 
 namespace attnscope::gui {
 namespace {

@@ -2,7 +2,7 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
-#include "gui/panels/panels.hpp"
+#include "gui/panels/input.hpp"
 
 namespace attnscope::gui {
 namespace {

@@ -1,7 +1,7 @@
 // Stepper panel: the forward pass as named steps; Prev / Next / Play (arrow keys too).
 #include <imgui.h>
 
-#include "gui/panels/panels.hpp"
+#include "gui/panels/stepper.hpp"
 
 namespace attnscope::gui {
 namespace {

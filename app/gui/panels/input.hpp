@@ -1,0 +1,18 @@
+#pragma once
+// Input panel: the sentence, the cross-attention text, dimensions and options, presets.
+#include <string>
+
+#include "attnscope/trace.hpp"
+#include "gui/edits.hpp"
+#include "gui/widgets/heatmap.hpp"
+
+namespace attnscope::gui {
+
+struct InputPanelState {
+    std::string text, cross_text;  // what is typed; applied when it changes
+    bool synced = false;           // false: copy from the inputs on the next frame
+};
+// Works without a trace: `error` says why there is none.
+Edits draw_input_panel(const Inputs& inputs, const std::string& error, InputPanelState& state);
+
+}  // namespace attnscope::gui
