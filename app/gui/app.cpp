@@ -78,7 +78,7 @@ void render_screenshot(AppState app, const RenderRequest& req) {
     }
     GuiWindow window(WindowOptions{req.width, req.height, false, false});
     rerun(app);
-    const FrameLayout layout{true};
+    const FrameLayout layout{!req.panels.empty()};  // chosen panels fill the screen; else the usual layout
     std::vector<double> ms;
     std::vector<unsigned char> pixels;
     int w = 0, h = 0;

@@ -18,10 +18,11 @@
 
 namespace attnscope::gui {
 
-// Which panel windows are open.
+// Which panel windows are open. Positional and Export start closed (View menu) and open
+// over the right and left columns.
 struct Windows {
     bool input = true, stepper = true, matrices = true, attention = true, softmax = true, multihead = true,
-         positional = true, export_files = true;
+         positional = false, export_files = false;
 };
 
 struct PanelStates {

@@ -10,15 +10,18 @@ namespace {
 
 bool shows_step(const PanelInfo& p, Step s) { return std::find(p.steps.begin(), p.steps.end(), s) != p.steps.end(); }
 
-// Grid cell `index` of `count` windows over the area below the menu bar.
-void place_window(int index, int count, bool always) {
+// Places the next window at fractions (x, y, w, h) of the area below the menu bar.
+void place_window(float x, float y, float w, float h, ImGuiCond cond) {
     const ImGuiViewport* vp = ImGui::GetMainViewport();
+    ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + x * vp->WorkSize.x, vp->WorkPos.y + y * vp->WorkSize.y), cond);
+    ImGui::SetNextWindowSize(ImVec2(w * vp->WorkSize.x, h * vp->WorkSize.y), cond);
+}
+
+// Screenshots: the open windows in a grid that fills the screen.
+void place_in_grid(int index, int count) {
     const int cols = count <= 1 ? 1 : count <= 4 ? 2 : 3;
     const int rows = (count + cols - 1) / cols;
-    const ImVec2 cell(vp->WorkSize.x / cols, vp->WorkSize.y / rows);
-    const ImGuiCond cond = always ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
-    ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + cell.x * (index % cols), vp->WorkPos.y + cell.y * (index / cols)), cond);
-    ImGui::SetNextWindowSize(cell, cond);
+    place_window(float(index % cols) / cols, float(index / cols) / rows, 1.0f / cols, 1.0f / rows, ImGuiCond_Always);
 }
 
 // The current step's banner at the top of a panel that shows it.
@@ -70,14 +73,18 @@ Edits draw_panel_body(const PanelInfo& p, AppState& app) {
 
 const std::vector<PanelInfo>& panels() {
     static const std::vector<PanelInfo> all = {
-        {"input", "Input", &Windows::input, {Step::Tokenize}},
-        {"stepper", "Stepper", &Windows::stepper, {}},
-        {"matrices", "Matrices", &Windows::matrices, {Step::Embed, Step::AddPositional, Step::ProjectQKV, Step::SplitHeads}},
-        {"attention", "Attention heatmap", &Windows::attention, {Step::Scores, Step::Scale, Step::Mask, Step::Softmax}},
-        {"softmax", "Softmax", &Windows::softmax, {Step::Softmax, Step::WeightValues}},
-        {"multihead", "Multi-head", &Windows::multihead, {Step::SplitHeads, Step::WeightValues, Step::Concat, Step::OutputProjection}},
-        {"positional", "Positional encoding", &Windows::positional, {Step::AddPositional}},
-        {"export", "Export", &Windows::export_files, {}},
+        // Left: what goes in and where we are. Middle: attention itself. Right: the matrices around it.
+        {"input", "Input", &Windows::input, {Step::Tokenize}, 0.0f, 0.0f, 0.27f, 0.42f},
+        {"stepper", "Stepper", &Windows::stepper, {}, 0.0f, 0.42f, 0.27f, 0.58f},
+        {"attention", "Attention heatmap", &Windows::attention, {Step::Scores, Step::Scale, Step::Mask, Step::Softmax},
+         0.27f, 0.0f, 0.38f, 0.62f},
+        {"softmax", "Softmax", &Windows::softmax, {Step::Softmax, Step::WeightValues}, 0.27f, 0.62f, 0.38f, 0.38f},
+        {"matrices", "Matrices", &Windows::matrices, {Step::Embed, Step::AddPositional, Step::ProjectQKV, Step::SplitHeads},
+         0.65f, 0.0f, 0.35f, 0.5f},
+        {"multihead", "Multi-head", &Windows::multihead,
+         {Step::SplitHeads, Step::WeightValues, Step::Concat, Step::OutputProjection}, 0.65f, 0.5f, 0.35f, 0.5f},
+        {"positional", "Positional encoding", &Windows::positional, {Step::AddPositional}, 0.65f, 0.0f, 0.35f, 0.5f},
+        {"export", "Export", &Windows::export_files, {}, 0.0f, 0.42f, 0.27f, 0.3f},
     };
     return all;
 }
@@ -97,9 +104,10 @@ void draw_frame(AppState& app, const FrameLayout& layout) {
     for (const PanelInfo& p : panels()) {
         bool& open = app.windows.*p.open;
         if (!open) continue;
-        place_window(layout.tile ? index : static_cast<int>(&p - panels().data()),
-                     layout.tile ? open_count : static_cast<int>(panels().size()), layout.tile);
-        ++index;
+        if (layout.tile)
+            place_in_grid(index++, open_count);
+        else
+            place_window(p.x, p.y, p.w, p.h, ImGuiCond_FirstUseEver);
         const bool current = shows_step(p, app.selection.step);
         if (current) ImGui::PushStyleColor(ImGuiCol_TitleBgActive, ImVec4(0.75f, 0.38f, 0.08f, 1.0f)),
                      ImGui::PushStyleColor(ImGuiCol_TitleBg, ImVec4(0.55f, 0.28f, 0.06f, 1.0f));

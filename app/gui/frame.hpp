@@ -12,6 +12,7 @@ struct PanelInfo {
     const char* title;  // the window title
     bool Windows::*open;
     std::vector<Step> steps;  // the steps this panel shows; highlighted when current
+    float x, y, w, h;         // default place, as fractions of the work area
 };
 const std::vector<PanelInfo>& panels();
 const PanelInfo* find_panel(const std::string& id);

@@ -10,7 +10,9 @@
 namespace attnscope::gui {
 namespace {
 
-constexpr const char* kStageNames[] = {"scores  Q K^T", "scaled  / sqrt(d)", "logits  masked", "weights  softmax"};
+constexpr const char* kStageNames[] = {"scores", "scaled", "logits", "weights"};
+constexpr const char* kStageHelp[] = {"Q K^T, unscaled", "(scores / sqrt(d_head) + bias) / T",
+                                      "scaled, -inf where masked", "softmax of each logits row"};
 
 AttentionStage stage_for_step(Step s, AttentionStage fallback) {
     switch (s) {
@@ -41,11 +43,12 @@ Edits draw_attention_panel(const Trace& t, const Selection& sel, AttentionPanelS
     ImGui::Checkbox("follow step", &state.follow_step);
     const AttentionStage stage = state.follow_step ? stage_for_step(sel.step, state.stage) : state.stage;
     for (int s = 0; s < 4; ++s) {
-        ImGui::SameLine();
+        if (s > 0) ImGui::SameLine();
         if (ImGui::RadioButton(kStageNames[s], static_cast<int>(stage) == s)) {
             state.stage = static_cast<AttentionStage>(s);
             state.follow_step = false;
         }
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kStageHelp[s]);
     }
 
     const HeadTrace& h = t.heads[sel.head];
@@ -57,6 +60,8 @@ Edits draw_attention_panel(const Trace& t, const Selection& sel, AttentionPanelS
     style.row_labels = &t.query.tokens;
     style.col_labels = &t.keys.tokens;
     style.highlight_row = sel.query;
+    style.max_cell = 44.0f;
+    style.allowed = &t.allowed;
     style.max_height = ImGui::GetContentRegionAvail().y - ImGui::GetFontSize() * 3.5f;
     if (stage == AttentionStage::Weights) {
         style.map = Colormap::Viridis, style.lo = 0.0, style.hi = 1.0;
@@ -66,8 +71,9 @@ Edits draw_attention_panel(const Trace& t, const Selection& sel, AttentionPanelS
     }
     const HeatmapHit hit = state.heatmap.draw("attention", values, style);
     const bool masked_cells = !t.allowed.all();
-    draw_colorbar(style.map, style.lo, style.hi, masked_cells && stage != AttentionStage::Weights);
-    ImGui::TextDisabled("rows: queries, columns: keys. Click a row to select its query; wheel zooms, right-drag pans.");
+    draw_colorbar(style.map, style.lo, style.hi, masked_cells);
+    ImGui::TextDisabled("rows: queries, columns: keys. Click a row to select its query.");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Mouse wheel zooms, right-drag pans, double right-click resets.");
 
     if (hit.hovered()) {
         const CellStage cs = stage == AttentionStage::Scores   ? CellStage::Score

@@ -48,9 +48,12 @@ Edits draw_input_panel(const Inputs& inputs, const std::string& error, InputPane
             }
         ImGui::EndCombo();
     }
-    const float box = ImGui::GetTextLineHeight() * 3;
-    ImGui::InputTextMultiline("Text", &state.text, ImVec2(-ImGui::GetFontSize() * 6, box));
-    ImGui::InputTextMultiline("Cross text", &state.cross_text, ImVec2(-ImGui::GetFontSize() * 6, box * 0.7f));
+    // Labels above the boxes: the boxes get the full width (ImGui 1.86 does not wrap lines).
+    const float box = ImGui::GetTextLineHeight() * 2.4f;
+    ImGui::TextUnformatted("Text");
+    ImGui::InputTextMultiline("##text", &state.text, ImVec2(-1.0f, box));
+    ImGui::TextUnformatted("Cross-attention text (keys and values; empty for self-attention)");
+    ImGui::InputTextMultiline("##cross", &state.cross_text, ImVec2(-1.0f, box));
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("Leave empty for self-attention. With a text here, queries come from Text\n"
                           "and keys and values from this one (encoder-decoder cross-attention).");

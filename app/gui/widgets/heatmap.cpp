@@ -55,6 +55,7 @@ std::uint64_t content_key(const Matrix& m, const HeatmapStyle& s) {
     mix(&s.lo, sizeof s.lo);
     mix(&s.hi, sizeof s.hi);
     mix(&s.map, sizeof s.map);
+    if (s.allowed) mix(s.allowed->data(), sizeof(bool) * s.allowed->size());
     return h;
 }
 
@@ -137,6 +138,9 @@ void Heatmap::update_texture(const Matrix& values, const HeatmapStyle& style) {
     glGetIntegerv(GL_CURRENT_PROGRAM, &prev_program);
     const int rows = static_cast<int>(values.rows()), cols = static_cast<int>(values.cols());
     std::vector<float> data(values.data(), values.data() + values.size());  // row-major: texel row r = row r
+    if (style.allowed && style.allowed->size() == values.size())
+        for (int i = 0; i < values.size(); ++i)
+            if (!style.allowed->data()[i]) data[i] = -INFINITY;  // the shader's masked colour
     if (rows != rows_ || cols != cols_ || color_tex_ == 0) {
         glDeleteTextures(1, &values_tex_);
         glDeleteTextures(1, &color_tex_);
@@ -182,9 +186,12 @@ HeatmapHit Heatmap::draw(const char* id, const Matrix& values, const HeatmapStyl
     const int rows = rows_, cols = cols_;
     const float font = ImGui::GetFontSize();
     const float left = style.row_labels ? widest(style.row_labels, 8 * font) + 6 : 0.0f;
-    const float top = style.col_labels ? widest(style.col_labels, 6 * font) + 6 : 0.0f;
     const float avail = std::max(ImGui::GetContentRegionAvail().x - left, 32.0f);
     float cell = std::min(style.max_cell, avail / cols);
+    // Column labels stand upright when every one fits its cell (single CJK characters), else vertical.
+    const float widest_col = widest(style.col_labels, 6 * font);
+    const bool upright = widest_col + 2 <= cell;
+    const float top = !style.col_labels ? 0.0f : upright ? font + 4 : widest_col + 6;
     if (style.max_height > 0) cell = std::min(cell, (style.max_height - top) / rows);
     cell = std::max(cell, 0.25f);
     const ImVec2 origin = ImGui::GetCursorScreenPos();
@@ -259,8 +266,13 @@ HeatmapHit Heatmap::draw(const char* id, const Matrix& values, const HeatmapStyl
     if (style.col_labels) {
         dl->PushClipRect(ImVec2(p0.x, origin.y), ImVec2(p1.x, p0.y), true);
         for (int c = 0; c < cols && c < static_cast<int>(style.col_labels->size()); c += step) {
-            const std::string s = fit_label((*style.col_labels)[c], top - 6);
             const float x = (col_x(c) + col_x(c + 1)) * 0.5f;
+            if (upright) {
+                const std::string& s = (*style.col_labels)[c];
+                dl->AddText(ImVec2(x - ImGui::CalcTextSize(s.c_str()).x * 0.5f, p0.y - font - 2), text, s.c_str());
+                continue;
+            }
+            const std::string s = fit_label((*style.col_labels)[c], top - 6);
             const ImVec2 pivot(x - font * 0.5f, p0.y - 4);
             const int first = dl->VtxBuffer.Size;
             dl->AddText(pivot, text, s.c_str());

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "attnscope/attention.hpp"
 #include "attnscope/matrix.hpp"
 #include "gui/colormap.hpp"
 
@@ -19,6 +20,7 @@ struct HeatmapStyle {
     double lo = 0.0, hi = 1.0;                           // the colour scale's ends
     const std::vector<std::string>* row_labels = nullptr;
     const std::vector<std::string>* col_labels = nullptr;
+    const MaskMatrix* allowed = nullptr;                 // cells where this is false are drawn as masked
     int highlight_row = -1;                              // outlined, e.g. the selected query
     int column_groups = 0;                               // a separator every this many columns (heads)
     float max_cell = 28.0f;                              // pixels per cell at most
