@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 
 namespace attnscope::gui {
 namespace {
@@ -28,16 +29,22 @@ std::string dot_product_terms(const Matrix& a, int row_a, const Matrix& b, int r
 std::string explain_cell(const Trace& t, CellStage stage, int h, int i, int j) {
     const HeadTrace& head = t.heads[h];
     const double temperature = t.inputs.temperature;
-    const std::string qi = "q" + std::to_string(i), kj = "k" + std::to_string(j);
-    const std::string sqrt_d = "sqrt(" + std::to_string(t.d_head) + ")";
-    const std::string tokens = "query '" + t.query.tokens[i] + "' -> key '" + t.keys.tokens[j] + "'\n";
+    // Streams, not "literal" + std::to_string(...): GCC 12 warns falsely (-Wrestrict, PR105651) on those.
+    auto text = [](auto&&... parts) {
+        std::ostringstream s;
+        (s << ... << parts);
+        return s.str();
+    };
+    const std::string qi = text("q", i), kj = text("k", j), sqrt_d = text("sqrt(", t.d_head, ")");
+    const std::string tokens = text("query '", t.query.tokens[i], "' -> key '", t.keys.tokens[j], "'\n");
     const bool has_bias = head.bias.size() > 0;
-    auto scaled_formula = [&] {
-        std::string s = "(" + qi + " . " + kj + ") / " + sqrt_d;
-        std::string n = num(head.scores(i, j)) + " / " + num(std::sqrt(double(t.d_head)));
-        if (has_bias) s = "(" + s + " + bias)", n = "(" + n + " + " + num(head.bias(i, j)) + ")";
-        if (temperature != 1.0) s += " / T", n += " / " + num(temperature);
-        return s + " = " + n;
+    auto scaled_formula = [&] {  // "(q2 . k1) / sqrt(16) = 3.21 / 4", with bias and T when present
+        std::ostringstream symbols, numbers;
+        symbols << (has_bias ? "((" : "(") << qi << " . " << kj << ") / " << sqrt_d;
+        numbers << (has_bias ? "(" : "") << num(head.scores(i, j)) << " / " << num(std::sqrt(double(t.d_head)));
+        if (has_bias) symbols << " + bias)", numbers << " + " << num(head.bias(i, j)) << ")";
+        if (temperature != 1.0) symbols << " / T", numbers << " / " << num(temperature);
+        return symbols.str() + " = " + numbers.str();
     };
     switch (stage) {
         case CellStage::Score:
@@ -60,8 +67,7 @@ std::string explain_cell(const Trace& t, CellStage stage, int h, int i, int j) {
                    " - " + num(row_max) + ") / " + num(sum) + " = " + num(head.attention(i, j));
         }
         case CellStage::HeadOutput:
-            return "out" + std::to_string(i) + "[" + std::to_string(j) + "] = sum_k A[" + std::to_string(i) +
-                   ",k] V[k," + std::to_string(j) + "] = " + num(head.output(i, j));
+            return text("out", i, "[", j, "] = sum_k A[", i, ",k] V[k,", j, "] = ", num(head.output(i, j)));
     }
     return {};
 }
