@@ -13,6 +13,7 @@ struct InputOptions {
     Inputs defaults;
     std::string pe = name(defaults.pe);
     std::string mask = name(defaults.mask);
+    std::string variant = name(defaults.variant.kind);
     std::vector<std::string> edits;
 };
 

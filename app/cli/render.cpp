@@ -31,6 +31,8 @@ void add_render_command(CLI::App& app) {
     cmd->add_option("--theme", opts->theme, "dark|light")->capture_default_str();
     cmd->add_option("--frames", opts->request.frames, "Frames to draw (the last is saved)")->capture_default_str();
     cmd->add_flag("--report", opts->request.report, "Print median and p95 frame time");
+    cmd->add_option("--layout-json", opts->request.layout_json,
+                    "Also write each heatmap's screen rectangle (id, x0, y0, x1, y1, rows, cols) as JSON, for tests");
     cmd->callback([opts] {
         gui::AppState state;
         state.inputs = to_inputs(opts->inputs);

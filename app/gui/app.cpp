@@ -3,15 +3,17 @@
 #include <imgui.h>
 #include <epoxy/gl.h>
 
-#include <stb_image_write.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 #include "attnscope/error.hpp"
 #include "attnscope/export.hpp"
 #include "gui/frame.hpp"
+#include "gui/png.hpp"
+#include "gui/widgets/heatmap.hpp"
 #include "gui/window.hpp"
 
 namespace attnscope::gui {
@@ -33,14 +35,15 @@ void frame(GuiWindow& window, AppState& app, const FrameLayout& layout) {
     draw_frame(app, layout);
 }
 
-std::string encode_png(const std::vector<unsigned char>& rgba, int w, int h) {
-    std::string bytes;
-    auto append = [](void* context, void* data, int size) {
-        static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<size_t>(size));
-    };
-    if (!stbi_write_png_to_func(append, &bytes, w, h, 4, rgba.data(), w * 4))
-        throw Error("cannot encode the PNG: out of memory");
-    return bytes;
+// The last frame's heatmaps as {"width", "height", "heatmaps": [{id, x0, y0, x1, y1, rows, cols}]},
+// in the PNG's pixels, so that tests can find cells without guessing the layout.
+std::string layout_to_json(int w, int h) {
+    const ImVec2 scale = ImGui::GetIO().DisplayFramebufferScale;
+    nlohmann::json list = nlohmann::json::array();
+    for (const HeatmapPlacement& p : heatmaps_drawn_this_frame())
+        list.push_back({{"id", p.id}, {"x0", p.x0 * scale.x}, {"y0", p.y0 * scale.y}, {"x1", p.x1 * scale.x},
+                        {"y1", p.y1 * scale.y}, {"rows", p.rows}, {"cols", p.cols}});
+    return nlohmann::json{{"width", w}, {"height", h}, {"heatmaps", list}}.dump(2) + "\n";
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -94,6 +97,7 @@ void render_screenshot(AppState app, const RenderRequest& req) {
         ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     }
     write_file_atomic(req.out, encode_png(pixels, w, h));
+    if (!req.layout_json.empty()) write_file_atomic(req.layout_json, layout_to_json(w, h));
     if (req.report) {
         ms.erase(ms.begin(), ms.begin() + std::min<size_t>(ms.size() - 1, 2));  // the first frames build fonts and textures
         std::printf("frames %zu  median %.2f ms  p95 %.2f ms  max %.2f ms  (n=%d, d_model=%d, heads=%d)\n", ms.size(),

@@ -7,13 +7,39 @@
 
 namespace attnscope::gui {
 
-void rerun(AppState& app) {
+std::vector<ComparedRun> default_comparison() {
+    std::vector<ComparedRun> runs(3);
+    runs[0].variant.kind = VariantKind::Local;
+    runs[1].variant.kind = VariantKind::BigBird;
+    runs[2].variant.kind = VariantKind::Linformer;
+    return runs;
+}
+
+namespace {
+
+void run_into(const Inputs& inputs, std::optional<Trace>& trace, std::string& error) {
     try {
-        app.trace = run(app.inputs);
-        app.error.clear();
+        trace = run(inputs);
+        error.clear();
     } catch (const Error& e) {
-        app.trace.reset();
-        app.error = e.what();
+        trace.reset();
+        error = e.what();
+    }
+}
+
+}  // namespace
+
+void rerun(AppState& app) {
+    run_into(app.inputs, app.trace, app.error);
+    for (ComparedRun& c : app.compared) {
+        if (!app.windows.compare) {  // each run has an SVD of every head's weights: only when shown
+            c.trace.reset();
+            c.error = "not computed while the Compare window is closed";
+            continue;
+        }
+        Inputs with_variant = app.inputs;
+        with_variant.variant = c.variant;
+        run_into(with_variant, c.trace, c.error);
     }
     if (app.trace) {
         app.selection.head = std::clamp(app.selection.head, 0, app.inputs.heads - 1);
@@ -25,8 +51,18 @@ void apply(AppState& app, const Edits& edits) {
     if (edits.head) app.selection.head = *edits.head;
     if (edits.query) app.selection.query = *edits.query;
     if (edits.step) app.selection.step = *edits.step;
-    if (edits.inputs && !(*edits.inputs == app.inputs)) {
+    const bool new_inputs = edits.inputs && !(*edits.inputs == app.inputs);
+    if (new_inputs) {
         app.inputs = *edits.inputs;
+        app.panels.input.synced = false;  // its text boxes show the new text, e.g. after a session load
+    }
+    if (edits.compared) {
+        app.compared.resize(std::min<size_t>(edits.compared->size(), kMaxCompared));
+        for (size_t i = 0; i < app.compared.size(); ++i) app.compared[i].variant = (*edits.compared)[i];
+    }
+    const bool compare_opened = app.windows.compare && !app.compared.empty() && !app.compared[0].trace &&
+                                app.compared[0].error.rfind("not computed", 0) == 0;
+    if (new_inputs || edits.compared || compare_opened) {
         rerun(app);
     } else if (app.trace) {
         app.selection.head = std::clamp(app.selection.head, 0, app.inputs.heads - 1);

@@ -6,7 +6,9 @@
 
 #include "attnscope/inputs.hpp"
 #include "attnscope/trace.hpp"
+#include "gui/compared_run.hpp"
 #include "gui/edits.hpp"
+#include "gui/panels/compare.hpp"
 #include "gui/panels/attention.hpp"
 #include "gui/panels/export.hpp"
 #include "gui/panels/input.hpp"
@@ -22,7 +24,7 @@ namespace attnscope::gui {
 // over the right and left columns.
 struct Windows {
     bool input = true, stepper = true, matrices = true, attention = true, softmax = true, multihead = true,
-         positional = false, export_files = false;
+         positional = false, export_files = false, compare = false;
 };
 
 struct PanelStates {
@@ -34,21 +36,27 @@ struct PanelStates {
     MultiheadPanelState multihead;
     PositionalPanelState positional;
     ExportPanelState export_files;
+    ComparePanelState compare;
 };
 
 enum class Theme { Dark, Light };
+
+// The Compare panel's default line-up: local, BigBird and Linformer.
+std::vector<ComparedRun> default_comparison();
 
 struct AppState {
     Inputs inputs;
     std::optional<Trace> trace;  // empty while the inputs are invalid
     std::string error;           // why there is no trace
+    std::vector<ComparedRun> compared = default_comparison();
     Selection selection;
     Windows windows;
     PanelStates panels;
     Theme theme = Theme::Dark;
 };
 
-// Runs the engine on app.inputs; on failure keeps no trace and records the error.
+// Runs the engine on app.inputs, and on each compared variant; failures keep no trace and
+// record the error.
 void rerun(AppState& app);
 // Applies a frame's edits: new inputs re-run the engine; selections are clamped to the trace.
 void apply(AppState& app, const Edits& edits);

@@ -2,6 +2,7 @@
 // What panels hand back to the frame loop: a change to the inputs (the engine re-runs)
 // or to the selection. Panels never change state themselves.
 #include <optional>
+#include <vector>
 
 #include "attnscope/inputs.hpp"
 #include "gui/steps.hpp"
@@ -19,6 +20,7 @@ struct Edits {
     std::optional<Inputs> inputs;  // the whole new Inputs
     std::optional<int> head, query;
     std::optional<Step> step;
+    std::optional<std::vector<VariantParams>> compared;  // the Compare panel's variants (at most 3)
 
     // Later edits win: only one widget changes per frame in practice.
     void merge(const Edits& later) {
@@ -26,6 +28,7 @@ struct Edits {
         if (later.head) head = later.head;
         if (later.query) query = later.query;
         if (later.step) step = later.step;
+        if (later.compared) compared = later.compared;
     }
 };
 

@@ -66,6 +66,7 @@ Edits draw_panel_body(const PanelInfo& p, AppState& app) {
     if (id == "multihead") return draw_multihead_panel(t, sel, s.multihead);
     if (id == "positional") return draw_positional_panel(t, sel, s.positional);
     if (id == "export") return draw_export_panel(t, sel, s.export_files);
+    if (id == "compare") return draw_compare_panel(t, app.compared, sel, s.compare);
     return {};
 }
 
@@ -85,6 +86,7 @@ const std::vector<PanelInfo>& panels() {
          {Step::SplitHeads, Step::WeightValues, Step::Concat, Step::OutputProjection}, 0.65f, 0.5f, 0.35f, 0.5f},
         {"positional", "Positional encoding", &Windows::positional, {Step::AddPositional}, 0.65f, 0.0f, 0.35f, 0.5f},
         {"export", "Export", &Windows::export_files, {}, 0.0f, 0.42f, 0.27f, 0.3f},
+        {"compare", "Compare variants", &Windows::compare, {}, 0.15f, 0.05f, 0.7f, 0.9f},
     };
     return all;
 }

@@ -63,7 +63,8 @@ std::string matrix_to_npy(const Matrix& m) {
     out += header;
     const size_t data_at = out.size();
     out.resize(data_at + sizeof(double) * m.size());
-    std::memcpy(out.data() + data_at, m.data(), sizeof(double) * m.size());  // row-major, little-endian x86-64
+    if (m.size() > 0)  // an empty Matrix has a null data(), and memcpy from null is undefined even for 0 bytes
+        std::memcpy(out.data() + data_at, m.data(), sizeof(double) * m.size());  // row-major, little-endian x86-64
     return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <regex>
+#include <sstream>
 
 #include "attnscope/error.hpp"
 
@@ -19,6 +20,50 @@ std::string divisor_hint(int d_model, int heads) {
     return "try " + std::to_string(below) + " or " + std::to_string(above);
 }
 
+void require_range(const char* what, int value, int lo, int hi, const char* example) {
+    if (value < lo || value > hi)
+        throw Error(std::string(what) + " (" + std::to_string(value) + ") must be between " + std::to_string(lo) +
+                    " and " + std::to_string(hi) + ": try " + example);
+}
+
+// Parameter ranges, and the combinations that make no sense (never silently computed otherwise).
+void validate_variant(const Inputs& in) {
+    const VariantParams& v = in.variant;
+    const char* variant = name(v.kind);
+    switch (v.kind) {
+        case VariantKind::Dense: break;
+        case VariantKind::Local:
+            require_range("window", v.window, 0, kMaxTokens, "--window 2");
+            require_range("dilation", v.dilation, 1, kMaxTokens, "--dilation 1");
+            for (int g : v.global_tokens) require_range("global token", g, 0, kMaxTokens - 1, "--global 0");
+            break;
+        case VariantKind::Strided: require_range("stride", v.stride, 1, kMaxTokens, "--stride 4"); break;
+        case VariantKind::Fixed:
+            require_range("stride", v.stride, 1, kMaxTokens, "--stride 4");
+            require_range("summary", v.summary, 1, v.stride, "--summary 1");
+            break;
+        case VariantKind::BigBird:
+            require_range("block", v.block, 1, kMaxTokens, "--block 2");
+            require_range("window", v.window, 0, kMaxTokens, "--window 1");
+            require_range("globals", v.globals, 0, kMaxTokens, "--globals 1");
+            require_range("random blocks", v.random_blocks, 0, kMaxTokens, "--random-blocks 1");
+            break;
+        case VariantKind::TopK: require_range("top-k", v.top_k, 1, kMaxTokens, "--top-k 4"); break;
+        case VariantKind::Linformer: require_range("k", v.k, 1, kMaxTokens, "--k 4"); break;
+        case VariantKind::Nystrom: require_range("landmarks", v.landmarks, 1, kMaxTokens, "--landmarks 4"); break;
+        case VariantKind::Performer: require_range("features", v.features, 1, 4096, "--features 64"); break;
+        case VariantKind::Svd: require_range("rank", v.rank, 1, kMaxTokens, "--rank 4"); break;
+    }
+    const bool mixes_keys = v.kind == VariantKind::Linformer || v.kind == VariantKind::Nystrom;
+    if (mixes_keys && in.mask != Mask::None)
+        throw Error(std::string(variant) + " mixes all keys together before the softmax, so it cannot hide single keys (mask " +
+                    name(in.mask) + "): use mask none, or the performer, which supports masks");
+    const bool kernel = mixes_keys || v.kind == VariantKind::Performer;
+    if (kernel && (in.pe == Positional::Alibi || in.pe == Positional::Relative))
+        throw Error(std::string(variant) + " approximates softmax(Q K^T) and has no place for a per-pair bias (pe " +
+                    name(in.pe) + "): use pe none, sinusoidal, learned or rope");
+}
+
 }  // namespace
 
 void validate(const Inputs& in) {
@@ -31,8 +76,11 @@ void validate(const Inputs& in) {
     if (in.d_model % in.heads != 0)
         throw Error("heads (" + std::to_string(in.heads) + ") must divide d_model (" + std::to_string(in.d_model) +
                     "): " + divisor_hint(in.d_model, in.heads));
-    if (!std::isfinite(in.temperature) || in.temperature <= 0)
-        throw Error("temperature (" + std::to_string(in.temperature) + ") must be a positive number: try 1");
+    if (!std::isfinite(in.temperature) || in.temperature < kMinTemperature) {
+        std::ostringstream t;  // not std::to_string, which writes 1e-9 as 0.000000
+        t << in.temperature;
+        throw Error("temperature (" + t.str() + ") must be a number of at least 0.001: try 1");
+    }
     if (in.pad_to < 0 || in.pad_to > kMaxTokens)
         throw Error("pad-to (" + std::to_string(in.pad_to) + ") must be between 0 and " + std::to_string(kMaxTokens));
     const bool cross = !in.cross_text.empty();
@@ -42,6 +90,7 @@ void validate(const Inputs& in) {
     if (cross && (in.pe == Positional::Alibi || in.pe == Positional::Relative))
         throw Error(std::string(name(in.pe)) + " biases attention by the distance between positions of one text; "
                     "cross-attention has two: use pe none, sinusoidal, learned or rope");
+    validate_variant(in);
     for (const Edit& e : in.edits) {
         if (!std::isfinite(e.value))
             throw Error("edit " + e.matrix + "[" + std::to_string(e.row) + "," + std::to_string(e.col) + "] = " +

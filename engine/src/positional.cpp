@@ -30,6 +30,15 @@ double rope_angle(int position, int pair, int d_head) {
     return position * std::pow(10000.0, -2.0 * pair / d_head);
 }
 
+Matrix rope_angle_table(int n, int d_head) {
+    Matrix angles(n, d_head / 2);  // (n, d_head / 2)
+    for (int p = 0; p < n; ++p)
+        for (int pair = 0; pair < d_head / 2; ++pair) angles(p, pair) = rope_angle(p, pair, d_head);
+    return angles;
+}
+
+Matrix position_similarity(const Matrix& pe) { return pe * pe.transpose(); }
+
 Matrix rope_rotate(const Matrix& x, const std::vector<int>& positions) {
     const int d_head = static_cast<int>(x.cols());
     Matrix out = x;  // (n, d_head)

@@ -58,6 +58,17 @@ std::vector<std::string> sequence_tokens(const std::string& text, const Inputs& 
     return tokens;
 }
 
+// Variant parameters that depend on the sequence lengths (the rest are checked by validate()).
+void check_variant_sizes(const VariantParams& v, int n, int m) {
+    for (int g : v.global_tokens)
+        if (g >= std::max(n, m))
+            throw Error("global token " + std::to_string(g) + " is past the end of the text (" + std::to_string(std::max(n, m)) +
+                        " tokens): choose positions 0.." + std::to_string(std::max(n, m) - 1));
+    if (v.kind == VariantKind::Nystrom && v.landmarks > std::min(n, m))
+        throw Error("nystrom needs at most as many landmarks as tokens: landmarks (" + std::to_string(v.landmarks) +
+                    ") > " + std::to_string(std::min(n, m)) + " tokens; lower --landmarks");
+}
+
 SequenceTrace encode_sequence(std::vector<std::string> tokens, const Inputs& in, const std::string& prefix) {
     SequenceTrace s;
     s.tokens = std::move(tokens);
@@ -100,6 +111,55 @@ HeadTrace attend_head(const Trace& t, int h) {
     return head;
 }
 
+// Replaces the head's weights and output by the variant's, keeping the exact ones beside them.
+void attend_variant(HeadTrace& head, const Trace& t, int h) {
+    const VariantParams& v = t.inputs.variant;
+    const double T = t.inputs.temperature;
+    const int n = t.n(), m = t.m(), d = t.d_head;
+    const std::uint64_t seed = hash64("head" + std::to_string(h), t.inputs.seed);  // each head its own draws
+    head.exact_attention = head.attention;
+    head.exact_output = head.output;
+    int rank = 0;
+    switch (v.kind) {
+        case VariantKind::Dense: return;
+        case VariantKind::Local: head.pattern = local_pattern(n, m, v.window, v.dilation, v.global_tokens); break;
+        case VariantKind::Strided: head.pattern = strided_pattern(n, m, v.stride); break;
+        case VariantKind::Fixed: head.pattern = fixed_pattern(n, m, v.stride, v.summary); break;
+        case VariantKind::BigBird:
+            head.pattern = bigbird_pattern(n, m, v.block, v.window, v.globals, v.random_blocks, seed);
+            break;
+        case VariantKind::TopK: head.pattern = topk_pattern(head.logits, v.top_k); break;
+        case VariantKind::Linformer:
+            head.E = linformer_projection(v.k, m, seed, "linformer/E");  // (k, m)
+            head.F = linformer_projection(v.k, m, seed, "linformer/F");  // (k, m)
+            head.attention = linformer_effective(head.Q, head.K, head.E, head.F, T);
+            rank = v.k;
+            break;
+        case VariantKind::Nystrom:
+            head.Q_landmarks = segment_means(head.Q, v.landmarks);  // (l, d_head)
+            head.K_landmarks = segment_means(head.K, v.landmarks);  // (l, d_head)
+            head.attention = nystrom_effective(head.Q, head.K, head.Q_landmarks, head.K_landmarks, T);
+            rank = v.landmarks;
+            break;
+        case VariantKind::Performer:
+            head.features = performer_features(v.features, d, seed);  // (features, d_head)
+            head.attention = performer_effective(head.Q, head.K, head.features, T, t.allowed);
+            rank = v.features;
+            break;
+        case VariantKind::Svd:
+            head.svd = truncated_svd(head.exact_attention, v.rank);
+            head.attention = head.svd.effective;
+            rank = v.rank;
+            break;
+    }
+    if (is_sparse(v.kind)) {
+        head.logits = apply_mask(head.logits, head.pattern);
+        head.attention = softmax_rows(head.logits);
+    }
+    head.output = head.attention * head.V;  // (n, d_head)
+    head.comparison = compare_head(head.exact_attention, head.attention, is_sparse(v.kind) ? &head.pattern : nullptr, rank);
+}
+
 }  // namespace
 
 Trace run(const Inputs& in) {
@@ -120,6 +180,9 @@ Trace run(const Inputs& in) {
 
     t.query = encode_sequence(std::move(query_tokens), in, "");
     t.keys = t.cross ? encode_sequence(std::move(key_tokens), in, "cross_") : t.query;
+    check_variant_sizes(in.variant, t.n(), t.m());
+    t.position_similarity = position_similarity(t.query.positional);  // (n, n)
+    if (in.pe == Positional::Rope) t.rope_angles = rope_angle_table(t.n(), t.d_head);
 
     const double init = 1.0 / std::sqrt(static_cast<double>(d_model));  // keeps Q, K, V near unit variance
     t.W_Q = random_normal(d_model, d_model, init, in.seed, "W_Q");
@@ -146,11 +209,21 @@ Trace run(const Inputs& in) {
     t.allowed = attention_mask(t.n(), t.m(), is_causal(in.mask), key_is_padding);
 
     t.concat.resize(t.n(), d_model);  // (n, d_model)
+    Matrix exact_concat(t.n(), d_model);  // (n, d_model)
+    long long kept = 0;                   // sparse pairs over all heads
     for (int h = 0; h < heads; ++h) {
         t.heads.push_back(attend_head(t, h));
-        t.concat.middleCols(h * t.d_head, t.d_head) = t.heads.back().output;
+        HeadTrace& head = t.heads.back();
+        if (t.has_variant()) attend_variant(head, t, h);
+        t.concat.middleCols(h * t.d_head, t.d_head) = head.output;
+        exact_concat.middleCols(h * t.d_head, t.d_head) = t.has_variant() ? head.exact_output : head.output;
+        kept += head.pattern.size() > 0 ? (head.pattern.array() && t.allowed.array()).count() : 0;
     }
     t.output = t.concat * t.W_O;  // (n, d_model)
+    t.exact_output = t.has_variant() ? Matrix(exact_concat * t.W_O) : t.output;
+    t.output_error = relative_error(t.output, t.exact_output);
+    t.cost = attention_cost(in.variant, t.n(), t.m(), t.d_head, heads, kept / heads);
+    t.dense_cost = attention_cost(VariantParams{}, t.n(), t.m(), t.d_head, heads);
     return t;
 }
 

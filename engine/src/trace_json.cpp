@@ -26,9 +26,41 @@ Matrix matrix_from_json(const json& rows) {
     for (int i = 0; i < n; ++i) {
         if (!rows[i].is_array() || static_cast<int>(rows[i].size()) != d)
             throw Error("matrix row " + std::to_string(i) + " does not have " + std::to_string(d) + " entries");
-        for (int j = 0; j < d; ++j) m(i, j) = rows[i][j].is_null() ? -INFINITY : rows[i][j].get<double>();
+        for (int j = 0; j < d; ++j) {
+            if (!rows[i][j].is_null() && !rows[i][j].is_number())
+                throw Error("matrix cell (" + std::to_string(i) + ", " + std::to_string(j) + ") is " +
+                            rows[i][j].type_name() + ", not a number or null");
+            m(i, j) = rows[i][j].is_null() ? -INFINITY : rows[i][j].get<double>();
+        }
     }
     return m;
+}
+
+json variant_to_json(const VariantParams& v) {
+    return {{"window", v.window},        {"dilation", v.dilation},
+            {"global_tokens", v.global_tokens}, {"stride", v.stride}, {"summary", v.summary},
+            {"block", v.block},          {"globals", v.globals},     {"random_blocks", v.random_blocks},
+            {"top_k", v.top_k},          {"k", v.k},                 {"landmarks", v.landmarks},
+            {"features", v.features},    {"rank", v.rank}};
+}
+
+VariantParams variant_from_json(const std::string& variant, const json& j) {
+    VariantParams v;
+    v.kind = parse_variant(variant);
+    v.window = j.value("window", v.window);
+    v.dilation = j.value("dilation", v.dilation);
+    v.global_tokens = j.value("global_tokens", v.global_tokens);
+    v.stride = j.value("stride", v.stride);
+    v.summary = j.value("summary", v.summary);
+    v.block = j.value("block", v.block);
+    v.globals = j.value("globals", v.globals);
+    v.random_blocks = j.value("random_blocks", v.random_blocks);
+    v.top_k = j.value("top_k", v.top_k);
+    v.k = j.value("k", v.k);
+    v.landmarks = j.value("landmarks", v.landmarks);
+    v.features = j.value("features", v.features);
+    v.rank = j.value("rank", v.rank);
+    return v;
 }
 
 json inputs_to_json(const Inputs& in) {
@@ -37,7 +69,8 @@ json inputs_to_json(const Inputs& in) {
     return {{"text", in.text},       {"cross_text", in.cross_text},   {"d_model", in.d_model},
             {"heads", in.heads},     {"seed", in.seed},               {"pe", name(in.pe)},
             {"mask", name(in.mask)}, {"temperature", in.temperature}, {"bos", in.bos},
-            {"pad_to", in.pad_to},   {"edits", edits}};
+            {"pad_to", in.pad_to},   {"edits", edits},                {"variant", name(in.variant.kind)},
+            {"variant_params", variant_to_json(in.variant)}};
 }
 
 Inputs inputs_from_json(const json& j) {
@@ -53,6 +86,8 @@ Inputs inputs_from_json(const json& j) {
         in.temperature = j.value("temperature", in.temperature);
         in.bos = j.value("bos", in.bos);
         in.pad_to = j.value("pad_to", in.pad_to);
+        in.variant = variant_from_json(j.value("variant", std::string(name(in.variant.kind))),
+                                       j.value("variant_params", json::object()));
         for (const json& e : j.value("edits", json::array()))
             in.edits.push_back({e.at("matrix").get<std::string>(), e.at("row").get<int>(), e.at("col").get<int>(),
                                 e.at("value").get<double>()});
@@ -72,6 +107,48 @@ json sequence_to_json(const SequenceTrace& s) {
             {"input", matrix_to_json(s.input)}};
 }
 
+json mask_to_json(const MaskMatrix& m) {
+    json rows = json::array();
+    for (int i = 0; i < m.rows(); ++i) {
+        json row = json::array();
+        for (int j = 0; j < m.cols(); ++j) row.push_back(static_cast<bool>(m(i, j)));
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+json comparison_to_json(const HeadComparison& c) {
+    auto finite_or_null = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+    json kl = json::array();
+    for (double v : c.kl) kl.push_back(finite_or_null(v));
+    return {{"kl", kl},
+            {"tv", c.tv},
+            {"mean_kl", finite_or_null(c.mean_kl)},
+            {"mean_tv", c.mean_tv},
+            {"max_tv", c.max_tv},
+            {"mass_kept", c.mass_kept},
+            {"attention_error", c.attention_error},
+            {"spectrum", std::vector<double>(c.spectrum.data(), c.spectrum.data() + c.spectrum.size())},
+            {"rank", c.rank},
+            {"best_rank_error", c.best_rank_error}};
+}
+
+// What a variant used, so its output can be recomputed from the trace alone.
+void add_variant_fields(json& j, const HeadTrace& h) {
+    if (h.pattern.size() > 0) j["pattern"] = mask_to_json(h.pattern);
+    if (h.E.size() > 0) j["E"] = matrix_to_json(h.E), j["F"] = matrix_to_json(h.F);
+    if (h.Q_landmarks.size() > 0)
+        j["Q_landmarks"] = matrix_to_json(h.Q_landmarks), j["K_landmarks"] = matrix_to_json(h.K_landmarks);
+    if (h.features.size() > 0) j["features"] = matrix_to_json(h.features);
+    if (h.svd.U.size() > 0)
+        j["svd"] = {{"U", matrix_to_json(h.svd.U)},
+                    {"S", std::vector<double>(h.svd.S.data(), h.svd.S.data() + h.svd.S.size())},
+                    {"V", matrix_to_json(h.svd.V)}};
+    j["exact_attention"] = matrix_to_json(h.exact_attention);
+    j["exact_output"] = matrix_to_json(h.exact_output);
+    j["comparison"] = comparison_to_json(h.comparison);
+}
+
 json head_to_json(const HeadTrace& h) {
     json j = {{"Q", matrix_to_json(h.Q)},           {"K", matrix_to_json(h.K)},
               {"V", matrix_to_json(h.V)},           {"scores", matrix_to_json(h.scores)},
@@ -79,6 +156,7 @@ json head_to_json(const HeadTrace& h) {
               {"logits", matrix_to_json(h.logits)}, {"attention", matrix_to_json(h.attention)},
               {"output", matrix_to_json(h.output)}};
     if (h.bias.size() > 0) j["bias"] = matrix_to_json(h.bias);
+    if (h.exact_attention.size() > 0) add_variant_fields(j, h);
     return j;
 }
 
@@ -90,7 +168,6 @@ json to_json(const Trace& t) {
     config["n"] = t.n();
     config["m"] = t.m();
     config["backend"] = "cpu";
-    config["variant"] = "dense";
 
     json weights = {{"W_Q", matrix_to_json(t.W_Q)},
                     {"W_K", matrix_to_json(t.W_K)},
@@ -99,12 +176,7 @@ json to_json(const Trace& t) {
     if (!t.alibi_slopes.empty()) weights["alibi_slopes"] = t.alibi_slopes;
     if (t.relative_table.size() > 0) weights["relative_bias_table"] = matrix_to_json(t.relative_table);
 
-    json mask = json::array();
-    for (int i = 0; i < t.allowed.rows(); ++i) {
-        json row = json::array();
-        for (int j = 0; j < t.allowed.cols(); ++j) row.push_back(static_cast<bool>(t.allowed(i, j)));
-        mask.push_back(std::move(row));
-    }
+    const json mask = mask_to_json(t.allowed);
 
     json j = sequence_to_json(t.query);
     j["schema"] = kTraceSchema;
@@ -116,6 +188,12 @@ json to_json(const Trace& t) {
     for (const HeadTrace& h : t.heads) j["heads"].push_back(head_to_json(h));
     j["concat"] = matrix_to_json(t.concat);
     j["output"] = matrix_to_json(t.output);
+    if (t.has_variant()) {
+        j["exact_output"] = matrix_to_json(t.exact_output);
+        j["comparison"] = {{"output_error", t.output_error},
+                           {"cost", {{"variant", {{"flops", t.cost.flops}, {"bytes", t.cost.bytes}}},
+                                     {"dense", {{"flops", t.dense_cost.flops}, {"bytes", t.dense_cost.bytes}}}}}};
+    }
     return j;
 }
 

@@ -2,12 +2,282 @@
 #include "gui/panels/export.hpp"
 
 #include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+
+#include "attnscope/error.hpp"
+#include "attnscope/export.hpp"
+#include "attnscope/trace_json.hpp"
+#include "gui/png.hpp"
+#include "gui/session.hpp"
 
 namespace attnscope::gui {
+namespace {
 
-Edits draw_export_panel(const Trace&, const Selection&, ExportPanelState&) {
-    ImGui::TextDisabled("(not built yet)");
-    return {};
+namespace fs = std::filesystem;
+
+constexpr int kMaxPngSide = 8192;  // keeps a tall, narrow matrix (n x 1) from becoming a huge image
+constexpr const char* kTraceFile = "attnscope-trace.json";
+
+struct Scale {
+    Colormap map;
+    double lo, hi;
+};
+
+Scale scale_for(const NamedMatrix& m) {
+    if (m.weights) return {Colormap::Viridis, 0.0, 1.0};
+    double r = 0.0;
+    for (Eigen::Index i = 0; i < m.values->size(); ++i)
+        if (std::isfinite(m.values->data()[i])) r = std::max(r, std::abs(m.values->data()[i]));
+    if (r == 0.0) r = 1.0;  // an all-zero matrix (positional "none") still gets a valid scale
+    return {Colormap::Diverging, -r, r};
+}
+
+void add_sequence(std::vector<NamedMatrix>& out, const SequenceTrace& s, const std::string& prefix,
+                  const std::string& group) {
+    out.push_back({prefix + "embeddings", group, &s.embeddings, false, &s.tokens});
+    out.push_back({prefix + "positional", group, &s.positional, false, &s.tokens});
+    out.push_back({prefix + "input", group, &s.input, false, &s.tokens});
+}
+
+void add_head(std::vector<NamedMatrix>& out, const Trace& t, int h) {
+    const HeadTrace& head = t.heads[h];
+    const std::string p = "head" + std::to_string(h) + "_", g = "head " + std::to_string(h);
+    const auto* q = &t.query.tokens;
+    const auto* k = &t.keys.tokens;
+    out.push_back({p + "Q", g, &head.Q, false, q});
+    out.push_back({p + "K", g, &head.K, false, k});
+    out.push_back({p + "V", g, &head.V, false, k});
+    out.push_back({p + "scores", g, &head.scores, false, q, k});
+    if (head.bias.size() > 0) out.push_back({p + "bias", g, &head.bias, false, q, k});
+    out.push_back({p + "scaled", g, &head.scaled, false, q, k});
+    out.push_back({p + "logits", g, &head.logits, false, q, k});
+    out.push_back({p + "attention", g, &head.attention, true, q, k});
+    out.push_back({p + "output", g, &head.output, false, q});
+}
+
+// Shown in place of a result: e.what() already says what went wrong and how to fix it.
+void report(ExportPanelState& state, std::string message, bool error) {
+    state.status = std::move(message);
+    state.status_is_error = error;
+}
+
+std::string describe_size(size_t bytes) {
+    char buf[32];
+    if (bytes < 1024) std::snprintf(buf, sizeof buf, "%zu bytes", bytes);
+    else if (bytes < 1024 * 1024) std::snprintf(buf, sizeof buf, "%.1f KB", bytes / 1024.0);
+    else std::snprintf(buf, sizeof buf, "%.1f MB", bytes / (1024.0 * 1024.0));
+    return buf;
+}
+
+std::string shown_path(const std::string& path) {
+    std::error_code ec;
+    const fs::path abs = fs::absolute(path, ec);
+    return ec ? path : abs.lexically_normal().string();
+}
+
+// Writes what `make_bytes` returns to `file` in the chosen folder; the outcome goes to the status line.
+void save_file(ExportPanelState& state, const std::string& file, const std::string& what,
+               const std::function<std::string()>& make_bytes) {
+    const std::string folder = state.folder.empty() ? "." : state.folder;
+    const std::string path = (fs::path(folder) / file).string();
+    try {
+        std::error_code ec;
+        if (!fs::is_directory(folder, ec))
+            throw Error("folder '" + folder +
+                        "' does not exist: create it, or type an existing folder (. is the working folder)");
+        const std::string bytes = make_bytes();
+        write_file_atomic(path, bytes);
+        report(state, "Saved " + what + " to " + shown_path(path) + " (" + describe_size(bytes.size()) + ")", false);
+    } catch (const std::exception& e) {  // std::bad_alloc for a huge trace as well as Error
+        report(state, std::string("Not saved: ") + e.what(), true);
+    }
+}
+
+std::string png_bytes(const NamedMatrix& m) {
+    const Scale s = scale_for(m);
+    const RgbaImage img = matrix_image(*m.values, s.map, s.lo, s.hi);
+    return encode_png(img.rgba, img.width, img.height);
+}
+
+const NamedMatrix& chosen_matrix(const std::vector<NamedMatrix>& all, const Selection& sel, ExportPanelState& state) {
+    auto named = [&](const std::string& name) {
+        return std::find_if(all.begin(), all.end(), [&](const NamedMatrix& m) { return m.name == name; });
+    };
+    auto it = named(state.matrix);
+    if (it == all.end()) {
+        state.matrix.clear();  // the chosen head is gone (fewer heads now): follow the selection again
+        it = named("head" + std::to_string(sel.head) + "_attention");
+    }
+    return it != all.end() ? *it : all.front();
+}
+
+std::string shape(const Matrix& m) { return std::to_string(m.rows()) + " x " + std::to_string(m.cols()); }
+
+void matrix_combo(const std::vector<NamedMatrix>& all, const NamedMatrix& current, ExportPanelState& state) {
+    const std::string preview = current.name + "  (" + shape(*current.values) + ")";
+    if (!ImGui::BeginCombo("matrix", preview.c_str(), ImGuiComboFlags_HeightLarge)) return;
+    const std::string* group = nullptr;
+    for (const NamedMatrix& m : all) {
+        if (!group || *group != m.group) ImGui::TextDisabled("%s", m.group.c_str());
+        group = &m.group;
+        const std::string label = "  " + m.name + "  (" + shape(*m.values) + ")";
+        if (ImGui::Selectable(label.c_str(), m.name == current.name)) state.matrix = m.name;
+    }
+    ImGui::EndCombo();
+}
+
+void file_buttons(const Trace& t, const NamedMatrix& m, ExportPanelState& state) {
+    if (ImGui::Button("Save CSV")) export_matrix(m, ExportFormat::Csv, state);
+    ImGui::SameLine();
+    if (ImGui::Button("Save NPY")) export_matrix(m, ExportFormat::Npy, state);
+    ImGui::SameLine();
+    if (ImGui::Button("Save PNG")) export_matrix(m, ExportFormat::Png, state);
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("One square of pixels per cell, scaled up to at least 512 px wide,\n"
+                          "coloured as in the preview below (masked cells grey).");
+    ImGui::SameLine();
+    if (ImGui::Button("Save trace JSON")) export_trace(t, state);
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("Every stage of this forward pass (schema attnscope.trace/1),\n"
+                          "the same file as `attnscope trace --out FILE.json`.");
+}
+
+Edits session_row(const Trace& t, const Selection& sel, ExportPanelState& state) {
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 18);
+    ImGui::InputText("session file", &state.session_path);
+    ImGui::SameLine();
+    if (ImGui::Button("Save")) save_session(t, sel, state);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("The inputs (text, sizes, options, edited cells) and the view.");
+    ImGui::SameLine();
+    return ImGui::Button("Load") ? load_session(state) : Edits{};
+}
+
+void status_line(const ExportPanelState& state, const NamedMatrix& m) {
+    if (state.status.empty()) {
+        const std::string stem = (fs::path(state.folder.empty() ? "." : state.folder) / m.name).string();
+        ImGui::TextDisabled("Writes %s.csv / .npy / .png, or %s beside them.", stem.c_str(), kTraceFile);
+        return;
+    }
+    const ImVec4 color = state.status_is_error ? ImVec4(1.0f, 0.35f, 0.3f, 1.0f) : ImVec4(0.45f, 0.85f, 0.45f, 1.0f);
+    ImGui::PushStyleColor(ImGuiCol_Text, color);
+    ImGui::TextWrapped("%s", state.status.c_str());
+    ImGui::PopStyleColor();
+}
+
+void preview(const NamedMatrix& m, ExportPanelState& state) {
+    const Scale s = scale_for(m);
+    ImGui::Text("Preview of %s (%s), as the PNG colours it:", m.name.c_str(), shape(*m.values).c_str());
+    HeatmapStyle style;
+    style.map = s.map, style.lo = s.lo, style.hi = s.hi;
+    style.row_labels = m.row_labels;
+    style.col_labels = m.col_labels;
+    style.max_height = ImGui::GetContentRegionAvail().y - ImGui::GetFontSize() * 2.5f;
+    state.preview.draw("export_preview", *m.values, style);
+    const bool masked = std::any_of(m.values->data(), m.values->data() + m.values->size(),
+                                    [](double v) { return !std::isfinite(v); });
+    draw_colorbar(s.map, s.lo, s.hi, masked);
+}
+
+}  // namespace
+
+void export_matrix(const NamedMatrix& m, ExportFormat format, ExportPanelState& state) {
+    switch (format) {
+        case ExportFormat::Csv:
+            return save_file(state, m.name + ".csv", m.name + " as CSV", [&] { return matrix_to_csv(*m.values); });
+        case ExportFormat::Npy:
+            return save_file(state, m.name + ".npy", m.name + " as NPY", [&] { return matrix_to_npy(*m.values); });
+        case ExportFormat::Png:
+            return save_file(state, m.name + ".png", m.name + " as PNG", [&] { return png_bytes(m); });
+    }
+}
+
+void export_trace(const Trace& t, ExportPanelState& state) {
+    save_file(state, kTraceFile, "the whole trace", [&] { return to_json(t).dump(1) + "\n"; });
+}
+
+Edits load_session(ExportPanelState& state) {
+    Edits out;
+    try {
+        const Session s = parse_session(read_file(state.session_path));
+        out.inputs = s.inputs;
+        out.head = s.selection.head;
+        out.query = s.selection.query;
+        out.step = s.selection.step;
+        report(state, "Loaded " + shown_path(state.session_path) + ": step '" + step_info(s.selection.step).title +
+                          "', head " + std::to_string(s.selection.head) + ", query " +
+                          std::to_string(s.selection.query), false);
+    } catch (const std::exception& e) {
+        report(state, "Not loaded: " + std::string(e.what()), true);
+    }
+    return out;
+}
+
+void save_session(const Trace& t, const Selection& sel, ExportPanelState& state) {
+    try {
+        write_file_atomic(state.session_path, session_to_json(t.inputs, sel).dump(2) + "\n");
+        report(state, "Saved the session (inputs, head, query, step) to " + shown_path(state.session_path), false);
+    } catch (const std::exception& e) {
+        report(state, "Session not saved: " + std::string(e.what()), true);
+    }
+}
+
+std::vector<NamedMatrix> trace_matrices(const Trace& t) {
+    std::vector<NamedMatrix> out;
+    add_sequence(out, t.query, "", t.cross ? "query text" : "tokens and positions");
+    if (t.cross) add_sequence(out, t.keys, "cross_", "key/value text");
+    const std::string w = "weights";
+    out.push_back({"W_Q", w, &t.W_Q}), out.push_back({"W_K", w, &t.W_K});
+    out.push_back({"W_V", w, &t.W_V}), out.push_back({"W_O", w, &t.W_O});
+    if (t.relative_table.size() > 0) out.push_back({"relative_bias_table", w, &t.relative_table});
+    const std::string p = "projections (before the head split)";
+    out.push_back({"Q", p, &t.Q, false, &t.query.tokens});
+    out.push_back({"K", p, &t.K, false, &t.keys.tokens});
+    out.push_back({"V", p, &t.V, false, &t.keys.tokens});
+    for (int h = 0; h < static_cast<int>(t.heads.size()); ++h) add_head(out, t, h);
+    out.push_back({"concat", "heads combined", &t.concat, false, &t.query.tokens});
+    out.push_back({"output", "heads combined", &t.output, false, &t.query.tokens});
+    return out;
+}
+
+RgbaImage matrix_image(const Matrix& m, Colormap map, double lo, double hi, int min_width) {
+    const int rows = static_cast<int>(m.rows()), cols = static_cast<int>(m.cols());
+    if (rows == 0 || cols == 0) throw Error("the matrix is empty: there is nothing to draw");
+    const int k = std::max(1, std::min((min_width + cols - 1) / cols, kMaxPngSide / rows));
+    RgbaImage img{cols * k, rows * k, {}};
+    img.rgba.resize(static_cast<size_t>(img.width) * img.height * 4);
+    const double span = hi > lo ? hi - lo : 1.0;
+    for (int i = 0; i < rows; ++i)
+        for (int j = 0; j < cols; ++j) {
+            const double v = m(i, j);
+            const Rgb c = std::isfinite(v) ? colormap_color(map, (v - lo) / span) : kMaskedColor;
+            for (int y = i * k; y < (i + 1) * k; ++y) {
+                unsigned char* px = &img.rgba[(static_cast<size_t>(y) * img.width + static_cast<size_t>(j) * k) * 4];
+                for (int x = 0; x < k; ++x, px += 4) px[0] = c.r, px[1] = c.g, px[2] = c.b, px[3] = 255;
+            }
+        }
+    return img;
+}
+
+Edits draw_export_panel(const Trace& t, const Selection& sel, ExportPanelState& state) {
+    const std::vector<NamedMatrix> all = trace_matrices(t);
+    const NamedMatrix& m = chosen_matrix(all, sel, state);
+    ImGui::PushItemWidth(ImGui::GetFontSize() * 18);
+    ImGui::InputText("folder", &state.folder);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Where CSV, NPY, PNG and the trace JSON are written.");
+    matrix_combo(all, m, state);
+    ImGui::PopItemWidth();
+    file_buttons(t, m, state);
+    const Edits out = session_row(t, sel, state);
+    status_line(state, m);
+    ImGui::Separator();
+    preview(m, state);
+    return out;
 }
 
 }  // namespace attnscope::gui

@@ -1,13 +1,296 @@
-// Softmax panel: the selected query's attention distribution over the keys.
+// Softmax panel: the selected head's attention row for the selected query as bars over
+// the keys, with each key's logit, the row's entropy and its largest weight. The
+// temperature slider re-runs the whole trace, so the bars reshape live.
 #include "gui/panels/softmax.hpp"
 
 #include <imgui.h>
 
-namespace attnscope::gui {
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <string>
+#include <vector>
 
-Edits draw_softmax_panel(const Trace&, const Selection&, SoftmaxPanelState&) {
-    ImGui::TextDisabled("(not built yet)");
-    return {};
+#include "gui/formulas.hpp"
+
+namespace attnscope::gui {
+namespace {
+
+constexpr ImU32 kBarColor = IM_COL32(86, 148, 226, 255);
+constexpr ImU32 kMaxBarColor = IM_COL32(255, 140, 50, 255);
+constexpr ImU32 kQueryColor = IM_COL32(255, 120, 60, 255);  // as the heatmaps mark the selected query
+
+struct RowStats {
+    int unmasked = 0;
+    int argmax = -1;
+    double max_weight = 0.0, entropy_bits = 0.0;
+};
+
+RowStats row_stats(const Trace& t, const HeadTrace& h, int q) {
+    RowStats st;
+    for (int j = 0; j < t.m(); ++j) {
+        if (!t.allowed(q, j)) continue;
+        ++st.unmasked;
+        const double p = h.attention(q, j);
+        if (st.argmax < 0 || p > st.max_weight) st.argmax = j, st.max_weight = p;
+        if (p > 0.0) st.entropy_bits -= p * std::log2(p);
+    }
+    return st;
+}
+
+// A token inside a printf format (ImGui slider formats): '%' must be doubled.
+std::string format_safe(const std::string& s) {
+    std::string out;
+    for (char c : s) out += c == '%' ? std::string("%%") : std::string(1, c);
+    return out;
+}
+
+std::string abbreviate(const std::string& s, float max_width) {
+    if (ImGui::CalcTextSize(s.c_str()).x <= max_width) return s;
+    std::string out = s;
+    while (!out.empty() && ImGui::CalcTextSize((out + ".").c_str()).x > max_width) {
+        out.pop_back();
+        while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();  // UTF-8
+    }
+    return out.empty() ? out : out + ".";
+}
+
+// Text reading bottom to top whose last character ends at `top`, left edge at `x`.
+// It is laid out horizontally at the clip rect's corner first, because ImGui drops glyphs
+// outside the clip rect before we get to rotate them (a label near the right edge).
+void add_vertical_text(ImDrawList* dl, float x, float top, ImU32 color, const std::string& s) {
+    const float length = ImGui::CalcTextSize(s.c_str()).x;
+    const ImVec2 stage = dl->GetClipRectMin(), pivot(x, top + length);
+    const int first = dl->VtxBuffer.Size;
+    dl->AddText(stage, color, s.c_str());
+    for (int i = first; i < dl->VtxBuffer.Size; ++i) {
+        ImVec2& p = dl->VtxBuffer[i].pos;
+        const ImVec2 d(p.x - stage.x, p.y - stage.y);
+        p = ImVec2(pivot.x + d.y, pivot.y - d.x);
+    }
+}
+
+// Digits after the point so that every number fits a bar's width; -1: none fits.
+int decimals_that_fit(const std::vector<double>& values, float width) {
+    for (int decimals : {2, 1}) {
+        bool fits = true;
+        for (double v : values) {
+            char buf[24];
+            std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+            fits = fits && (!std::isfinite(v) || ImGui::CalcTextSize(buf).x + 4 <= width);
+        }
+        if (fits) return decimals;
+    }
+    return -1;
+}
+
+Edits draw_selectors(const Trace& t, const Selection& sel, SoftmaxPanelState& state) {
+    Edits out;
+    const float font = ImGui::GetFontSize(), avail = ImGui::GetContentRegionAvail().x;
+    // Narrow windows get narrower sliders, so that the bars keep their room.
+    const float head_w = std::min(font * 5, avail * 0.18f), query_w = std::min(font * 9, avail * 0.36f),
+                temperature_w = std::min(font * 8, avail * 0.4f);
+    auto same_line_if_room = [&](float width) {
+        const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+        if (right - ImGui::GetItemRectMax().x > width + font) ImGui::SameLine();
+    };
+    if (t.inputs.heads > 1) {
+        int head = sel.head;
+        ImGui::SetNextItemWidth(head_w);
+        if (ImGui::SliderInt("head", &head, 0, t.inputs.heads - 1)) out.head = head;
+        same_line_if_room(query_w + ImGui::CalcTextSize("query").x);
+    }
+    int query = sel.query;
+    const std::string format = "%d  " + format_safe(t.query.tokens[sel.query]);
+    ImGui::SetNextItemWidth(query_w);
+    if (ImGui::SliderInt("query", &query, 0, t.n() - 1, format.c_str())) out.query = query;
+    same_line_if_room(temperature_w + ImGui::CalcTextSize("temperature").x);
+    float temperature = static_cast<float>(t.inputs.temperature);
+    ImGui::SetNextItemWidth(temperature_w);
+    if (ImGui::SliderFloat("temperature", &temperature, 0.05f, 10.0f, "%.2f", ImGuiSliderFlags_Logarithmic)) {
+        Inputs next = t.inputs;
+        next.temperature = temperature;
+        out.inputs = next;
+    }
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("T divides the logits: T < 1 sharpens the distribution, T > 1 flattens it toward uniform.");
+    same_line_if_room(font * 5);
+    ImGui::Checkbox("sorted", &state.sorted);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Bars by weight, largest first.");
+    return out;
+}
+
+void draw_stats(const Trace& t, const RowStats& st) {
+    const double most = std::log2(static_cast<double>(st.unmasked));
+    ImGui::TextWrapped("entropy %.3f bits (max log2 %d = %.3f), 2^H = %.1f keys", st.entropy_bits, st.unmasked, most,
+                       std::exp2(st.entropy_bits));
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("H = -sum p log2 p over the unmasked keys. It is 0 when one key takes all the weight and\n"
+                          "log2(unmasked keys) when the weight is uniform; 2^H counts the keys it is spread over.");
+    ImGui::TextWrapped("max weight %.3f on '%s' (key %d)%s", st.max_weight, t.keys.tokens[st.argmax].c_str(), st.argmax,
+                       st.unmasked < t.m() ? ("; " + std::to_string(t.m() - st.unmasked) + " masked").c_str() : "");
+}
+
+// The y axis top: a round number just above the largest weight, so small weights stay visible.
+double axis_top(double max_weight) {
+    for (double v : {0.02, 0.04, 0.1, 0.2, 0.4, 0.6, 0.8})
+        if (max_weight <= v) return v;
+    return 1.0;
+}
+
+struct Chart {
+    ImVec2 plot0, plot1;        // the bars' area
+    float bar_w = 0.0f;         // one key's slot
+    float labels_top = 0.0f;    // key labels, then logits, below the plot
+    float logits_top = 0.0f;
+    bool rotated = false;
+    int logit_decimals = -1, weight_decimals = -1;  // -1: the numbers do not fit under/above the bars
+    double top = 1.0;           // weight at plot0.y
+    std::vector<int> order;     // key shown in each slot
+};
+
+Chart layout_chart(const Trace& t, const HeadTrace& h, int q, const RowStats& st, bool sorted,
+                   const std::vector<double>& weights) {
+    Chart c;
+    const float font = ImGui::GetFontSize();
+    const int m = t.m();
+    const ImVec2 origin = ImGui::GetCursorScreenPos(), avail = ImGui::GetContentRegionAvail();
+    const float axis_w = ImGui::CalcTextSize("0.25").x + 8;
+    const float height = std::max(avail.y - font * 4.6f, font * 8);  // leaves the stats and a hint below
+    c.bar_w = std::max(avail.x - axis_w - 4, 32.0f) / m;
+    float widest = 0.0f;
+    for (const std::string& s : t.keys.tokens) widest = std::max(widest, ImGui::CalcTextSize(s.c_str()).x);
+    c.rotated = widest + 4 > c.bar_w;
+    const float label_h = c.rotated ? std::min(widest, std::min(font * 5, height * 0.25f)) + 6 : font + 4;
+    const Eigen::VectorXd logit_row = h.logits.row(q).transpose();
+    c.logit_decimals = decimals_that_fit(std::vector<double>(logit_row.data(), logit_row.data() + m), c.bar_w);
+    c.weight_decimals = decimals_that_fit(weights, c.bar_w);
+    const bool logits = c.logit_decimals >= 0;
+    c.plot0 = ImVec2(origin.x + axis_w, origin.y + font * 0.6f);
+    c.plot1 = ImVec2(c.plot0.x + c.bar_w * m, origin.y + height - label_h - (logits ? font + 4 : 0));
+    c.labels_top = c.plot1.y + 3;
+    c.logits_top = c.labels_top + label_h;
+    c.top = axis_top(st.max_weight);
+    c.order.resize(m);
+    std::iota(c.order.begin(), c.order.end(), 0);
+    if (sorted) std::stable_sort(c.order.begin(), c.order.end(), [&](int a, int b) { return weights[a] > weights[b]; });
+    return c;
+}
+
+float weight_y(const Chart& c, double w) { return c.plot1.y - static_cast<float>(w / c.top) * (c.plot1.y - c.plot0.y); }
+
+void draw_axis(ImDrawList* dl, const Chart& c, int unmasked) {
+    const ImU32 grid = ImGui::GetColorU32(ImGuiCol_Text, 0.15f), text = ImGui::GetColorU32(ImGuiCol_TextDisabled);
+    for (double v : {0.0, c.top / 2, c.top}) {
+        const float y = weight_y(c, v);
+        dl->AddLine(ImVec2(c.plot0.x, y), ImVec2(c.plot1.x, y), grid);
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "%.2g", v);
+        dl->AddText(ImVec2(c.plot0.x - 6 - ImGui::CalcTextSize(buf).x, y - ImGui::GetFontSize() * 0.5f), text, buf);
+    }
+    if (c.logit_decimals >= 0) dl->AddText(ImVec2(c.plot0.x - ImGui::CalcTextSize("logit").x - 6, c.logits_top), text, "logit");
+    // Uniform attention, the reference the entropy is measured against.
+    const float y = weight_y(c, 1.0 / unmasked);
+    const ImU32 dash = ImGui::GetColorU32(ImGuiCol_Text, 0.45f);
+    for (float x = c.plot0.x; x < c.plot1.x; x += 8) dl->AddLine(ImVec2(x, y), ImVec2(std::min(x + 4, c.plot1.x), y), dash);
+}
+
+void draw_hatch(ImDrawList* dl, ImVec2 a, ImVec2 b) {
+    dl->AddRectFilled(a, b, IM_COL32(kMaskedColor.r, kMaskedColor.g, kMaskedColor.b, 60));
+    dl->PushClipRect(a, b, true);
+    const float h = b.y - a.y;
+    const ImU32 line = IM_COL32(kMaskedColor.r, kMaskedColor.g, kMaskedColor.b, 200);
+    for (float x = a.x - h; x < b.x; x += 7) dl->AddLine(ImVec2(x, b.y), ImVec2(x + h, a.y), line);
+    dl->PopClipRect();
+}
+
+void draw_bars(ImDrawList* dl, const Trace& t, const HeadTrace& h, int q, const Chart& c, const RowStats& st, int hovered) {
+    const float gap = c.bar_w >= 5 ? c.bar_w * 0.15f : 0.0f;
+    for (int slot = 0; slot < static_cast<int>(c.order.size()); ++slot) {
+        const int j = c.order[slot];
+        const float x0 = c.plot0.x + slot * c.bar_w + gap * 0.5f, x1 = x0 + c.bar_w - gap;
+        if (slot == hovered) dl->AddRectFilled(ImVec2(x0 - gap * 0.5f, c.plot0.y), ImVec2(x1 + gap * 0.5f, c.plot1.y),
+                                               ImGui::GetColorU32(ImGuiCol_Text, 0.08f));
+        if (!t.allowed(q, j)) {
+            draw_hatch(dl, ImVec2(x0, c.plot0.y), ImVec2(x1, c.plot1.y));
+            continue;
+        }
+        const double w = h.attention(q, j);
+        const float y = weight_y(c, w);
+        dl->AddRectFilled(ImVec2(x0, std::min(y, c.plot1.y - 1)), ImVec2(x1, c.plot1.y), j == st.argmax ? kMaxBarColor : kBarColor);
+        if (c.weight_decimals >= 0) {
+            char buf[24];
+            std::snprintf(buf, sizeof buf, "%.*f", c.weight_decimals, w);
+            const float tw = ImGui::CalcTextSize(buf).x;
+            dl->AddText(ImVec2((x0 + x1 - tw) * 0.5f, y - ImGui::GetFontSize() - 1), ImGui::GetColorU32(ImGuiCol_Text), buf);
+        }
+    }
+}
+
+void draw_labels(ImDrawList* dl, const Trace& t, const HeadTrace& h, int q, const Chart& c) {
+    const float font = ImGui::GetFontSize();
+    const int step = c.rotated ? std::max(1, static_cast<int>(std::ceil(font / c.bar_w))) : 1;
+    const float room = c.rotated ? c.logits_top - c.labels_top - 6 : c.bar_w - 4;
+    for (int slot = 0; slot < static_cast<int>(c.order.size()); slot += step) {
+        const int j = c.order[slot];
+        const float mid = c.plot0.x + (slot + 0.5f) * c.bar_w;
+        const ImU32 color = !t.allowed(q, j) ? ImGui::GetColorU32(ImGuiCol_TextDisabled)
+                            : (!t.cross && j == q) ? kQueryColor
+                                                   : ImGui::GetColorU32(ImGuiCol_Text);
+        const std::string s = abbreviate(t.keys.tokens[j], room);
+        if (c.rotated)
+            add_vertical_text(dl, mid - font * 0.5f, c.labels_top, color, s);
+        else
+            dl->AddText(ImVec2(mid - ImGui::CalcTextSize(s.c_str()).x * 0.5f, c.labels_top), color, s.c_str());
+        if (c.logit_decimals < 0) continue;
+        char buf[24];
+        std::snprintf(buf, sizeof buf, "%.*f", c.logit_decimals, h.logits(q, j));
+        const char* logit = t.allowed(q, j) ? buf : "-inf";
+        dl->AddText(ImVec2(mid - ImGui::CalcTextSize(logit).x * 0.5f, c.logits_top), ImGui::GetColorU32(ImGuiCol_TextDisabled), logit);
+    }
+}
+
+// Bars, labels and logits; returns the hovered key or -1.
+int draw_chart(const Trace& t, const HeadTrace& h, int q, const RowStats& st, bool sorted) {
+    std::vector<double> weights(t.m());
+    for (int j = 0; j < t.m(); ++j) weights[j] = t.allowed(q, j) ? h.attention(q, j) : -1.0;  // masked sort last
+    const Chart c = layout_chart(t, h, q, st, sorted, weights);
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    const float bottom = c.logit_decimals >= 0 ? c.logits_top + ImGui::GetFontSize() + 2 : c.logits_top;
+    ImGui::SetCursorScreenPos(ImVec2(c.plot0.x, c.plot0.y));
+    ImGui::InvisibleButton("bars", ImVec2(c.plot1.x - c.plot0.x, bottom - c.plot0.y));
+    int slot = -1;
+    if (ImGui::IsItemHovered())
+        slot = std::clamp(static_cast<int>((ImGui::GetIO().MousePos.x - c.plot0.x) / c.bar_w), 0, t.m() - 1);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    draw_axis(dl, c, st.unmasked);
+    draw_bars(dl, t, h, q, c, st, slot);
+    draw_labels(dl, t, h, q, c);
+    ImGui::SetCursorScreenPos(ImVec2(origin.x, bottom + 2));
+    ImGui::Dummy(ImVec2(0, 0));
+    return slot < 0 ? -1 : c.order[slot];
+}
+
+}  // namespace
+
+Edits draw_softmax_panel(const Trace& t, const Selection& sel, SoftmaxPanelState& state) {
+    Edits out = draw_selectors(t, sel, state);
+    const HeadTrace& h = t.heads[sel.head];
+    const int q = sel.query;
+    const RowStats st = row_stats(t, h, q);
+    if (st.unmasked == 0) {
+        ImGui::TextWrapped("Every key is masked for query %d '%s': all its logits are -inf, so its weights are all 0 "
+                           "and there is no distribution to show. Choose another query or mask.",
+                           q, t.query.tokens[q].c_str());
+        return out;
+    }
+    const int key = draw_chart(t, h, q, st, state.sorted);
+    draw_stats(t, st);
+    ImGui::TextDisabled("Head %d, query %d '%s'. Dashed: uniform 1/%d.%s Hover a bar for its formula.", sel.head, q,
+                        t.query.tokens[q].c_str(), st.unmasked, st.unmasked < t.m() ? " Hatched: masked, weight 0." : "");
+    if (key >= 0) ImGui::SetTooltip("%s", explain_cell(t, CellStage::Weight, sel.head, q, key).c_str());
+    return out;
 }
 
 }  // namespace attnscope::gui

@@ -6,7 +6,9 @@
 
 namespace attnscope::gui {
 
-struct SoftmaxPanelState {};
+struct SoftmaxPanelState {
+    bool sorted = false;  // bars by weight, largest first: the shape of the distribution at a glance
+};
 Edits draw_softmax_panel(const Trace& trace, const Selection& sel, SoftmaxPanelState& state);
 
 }  // namespace attnscope::gui

@@ -17,6 +17,18 @@ struct PassResources {
 };
 PassResources* g_pass = nullptr;  // set while a ColormapPass lives
 
+// Tagged with ImGui's frame count so that it empties itself when a new frame starts.
+struct Placements {
+    int frame = -1;
+    std::vector<HeatmapPlacement> list;
+};
+Placements g_placements;
+
+void record_placement(const char* id, ImVec2 p0, ImVec2 p1, int rows, int cols) {
+    if (g_placements.frame != ImGui::GetFrameCount()) g_placements = {ImGui::GetFrameCount(), {}};
+    g_placements.list.push_back({id, p0.x, p0.y, p1.x, p1.y, rows, cols});
+}
+
 GLuint make_lut(Colormap map) {
     const auto table = colormap_table(map);
     std::vector<std::uint8_t> rgba;
@@ -43,11 +55,23 @@ GLuint make_texture(GLenum internal_format, int w, int h, GLenum format, GLenum 
     return tex;
 }
 
+// Runs every frame over every drawn matrix (8 MB at n = 1024), so it hashes 64-bit words
+// in four independent lanes rather than bytes in one.
 std::uint64_t content_key(const Matrix& m, const HeatmapStyle& s) {
     std::uint64_t h = 0xCBF29CE484222325ull;
     auto mix = [&h](const void* p, size_t bytes) {
         const auto* b = static_cast<const unsigned char*>(p);
-        for (size_t i = 0; i < bytes; ++i) h = (h ^ b[i]) * 0x100000001B3ull;
+        std::uint64_t lane[4] = {h, h ^ 1, h ^ 2, h ^ 3};
+        size_t i = 0;
+        for (; i + 32 <= bytes; i += 32)
+            for (int l = 0; l < 4; ++l) {
+                std::uint64_t w;
+                std::memcpy(&w, b + i + 8 * l, 8);
+                lane[l] = (lane[l] ^ w) * 0x9E3779B97F4A7C15ull;
+                lane[l] ^= lane[l] >> 29;
+            }
+        for (; i < bytes; ++i) lane[0] = (lane[0] ^ b[i]) * 0x100000001B3ull;
+        h = lane[0] ^ (lane[1] * 3) ^ (lane[2] * 5) ^ (lane[3] * 7);
     };
     const long long shape[2] = {m.rows(), m.cols()};
     mix(shape, sizeof shape);
@@ -234,16 +258,21 @@ HeatmapHit Heatmap::draw(const char* id, const Matrix& values, const HeatmapStyl
         hit.clicked = ImGui::IsItemClicked(ImGuiMouseButton_Left);
     }
 
+    record_placement(id, p0, p1, rows, cols);
     ImDrawList* dl = ImGui::GetWindowDrawList();
     dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(color_tex_)), p0, p1, uv0, uv1);
     dl->PushClipRect(p0, p1, true);
-    const ImU32 line = ImGui::GetColorU32(ImGuiCol_Text, 0.55f);
     if (style.column_groups > 0)
-        for (int c = style.column_groups; c < cols; c += style.column_groups)
-            dl->AddLine(ImVec2(col_x(c), p0.y), ImVec2(col_x(c), p1.y), line, 2.0f);
+        for (int c = style.column_groups; c < cols; c += style.column_groups) {  // dark under light: seen on any colour
+            dl->AddLine(ImVec2(col_x(c), p0.y), ImVec2(col_x(c), p1.y), IM_COL32(0, 0, 0, 220), 3.0f);
+            dl->AddLine(ImVec2(col_x(c), p0.y), ImVec2(col_x(c), p1.y), IM_COL32(255, 255, 255, 230), 1.0f);
+        }
     if (style.highlight_row >= 0 && style.highlight_row < rows)
         dl->AddRect(ImVec2(p0.x, row_y(style.highlight_row)), ImVec2(p1.x, row_y(style.highlight_row + 1)),
                     IM_COL32(255, 80, 40, 255), 0.0f, 0, 2.0f);
+    if (style.highlight_cols_begin >= 0 && style.highlight_cols_end > style.highlight_cols_begin)
+        dl->AddRect(ImVec2(col_x(style.highlight_cols_begin), p0.y), ImVec2(col_x(style.highlight_cols_end), p1.y),
+                    IM_COL32(255, 80, 40, 255), 0.0f, 0, 3.0f);
     if (hit.hovered())
         dl->AddRect(ImVec2(col_x(hit.col), row_y(hit.row)), ImVec2(col_x(hit.col + 1), row_y(hit.row + 1)),
                     IM_COL32(255, 255, 255, 255), 0.0f, 0, 1.5f);
@@ -286,6 +315,10 @@ HeatmapHit Heatmap::draw(const char* id, const Matrix& values, const HeatmapStyl
     return hit;
 }
 
+std::vector<HeatmapPlacement> heatmaps_drawn_this_frame() {
+    return g_placements.frame == ImGui::GetFrameCount() ? g_placements.list : std::vector<HeatmapPlacement>{};
+}
+
 void draw_colorbar(Colormap map, double lo, double hi, bool masked) {
     const float w = std::min(ImGui::GetContentRegionAvail().x * 0.6f, 260.0f), h = ImGui::GetFontSize() * 0.8f;
     const ImVec2 p = ImGui::GetCursorScreenPos();
@@ -299,10 +332,12 @@ void draw_colorbar(Colormap map, double lo, double hi, bool masked) {
     }
     ImGui::Dummy(ImVec2(w, h));
     const std::string l = format_value(lo), m = format_value((lo + hi) / 2), r = format_value(hi);
+    // Gaps from the previous item in screen space: SameLine(offset) is off inside tables and groups.
+    auto next_at = [](float x) { ImGui::SameLine(0, std::max(x - ImGui::GetItemRectMax().x, 4.0f)); };
     ImGui::TextUnformatted(l.c_str());
-    ImGui::SameLine(p.x - ImGui::GetWindowPos().x + w / 2 - ImGui::CalcTextSize(m.c_str()).x / 2);
+    next_at(p.x + w / 2 - ImGui::CalcTextSize(m.c_str()).x / 2);
     ImGui::TextUnformatted(m.c_str());
-    ImGui::SameLine(p.x - ImGui::GetWindowPos().x + w - ImGui::CalcTextSize(r.c_str()).x);
+    next_at(p.x + w - ImGui::CalcTextSize(r.c_str()).x);
     ImGui::TextUnformatted(r.c_str());
     if (masked) {
         ImGui::SameLine(0, 24);

@@ -23,6 +23,7 @@ struct HeatmapStyle {
     const MaskMatrix* allowed = nullptr;                 // cells where this is false are drawn as masked
     int highlight_row = -1;                              // outlined, e.g. the selected query
     int column_groups = 0;                               // a separator every this many columns (heads)
+    int highlight_cols_begin = -1, highlight_cols_end = -1;  // [begin, end) outlined, e.g. the selected head
     float max_cell = 28.0f;                              // pixels per cell at most
     float max_height = 0.0f;                             // 0: as tall as the width allows
 };
@@ -67,6 +68,15 @@ public:
     ColormapPass(const ColormapPass&) = delete;
     ColormapPass& operator=(const ColormapPass&) = delete;
 };
+
+// Where a Heatmap put its cells on screen, in framebuffer pixels, so that screenshot tests
+// (attnscope render --layout-json) can find them. Only the current ImGui frame's are kept.
+struct HeatmapPlacement {
+    std::string id;
+    float x0, y0, x1, y1;  // the cell area at zoom 1, excluding labels
+    int rows, cols;
+};
+std::vector<HeatmapPlacement> heatmaps_drawn_this_frame();
 
 // A horizontal colour bar with the scale's ends and middle; `masked` adds a masked swatch.
 void draw_colorbar(Colormap map, double lo, double hi, bool masked = false);

@@ -5,11 +5,14 @@
 #include <vector>
 
 #include "attnscope/options.hpp"
+#include "attnscope/variants.hpp"
 
 namespace attnscope {
 
 inline constexpr int kMaxTokens = 1024;   // the trace keeps several (n, m) matrices per head
 inline constexpr int kMaxDModel = 4096;
+// Below this, scores / T can overflow to inf and the softmax turns into NaN.
+inline constexpr double kMinTemperature = 1e-3;
 
 // One overridden cell. `matrix` names a stage the user can edit:
 // embeddings, positional, input (query side), cross_embeddings, cross_positional,
@@ -35,6 +38,7 @@ struct Inputs {
     bool bos = false;        // prepend <bos> to the text
     int pad_to = 0;          // append <pad> tokens up to this length (0: none)
     std::vector<Edit> edits;
+    VariantParams variant;   // dense: exact attention; else compared against it
     bool operator==(const Inputs&) const = default;
 };
 

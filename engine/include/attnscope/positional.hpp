@@ -23,6 +23,11 @@ Matrix learned_encoding(int n, int d, std::uint64_t seed);
 // x: (n, d_head), row r at position positions[r]. Returns the rotated copy.
 Matrix rope_rotate(const Matrix& x, const std::vector<int>& positions);
 double rope_angle(int position, int pair, int d_head);
+// (n, d_head / 2): angle[pos, pair] = rope_angle(pos, pair, d_head), for display.
+Matrix rope_angle_table(int n, int d_head);
+
+// (n, n): PE PE^T, how alike the encodings of two positions are.
+Matrix position_similarity(const Matrix& pe);
 
 // ALiBi slopes for H heads: 2^(-8(h+1)/H) when H is a power of two; otherwise the
 // slopes of the nearest lower power of two P followed by every other slope of 2P

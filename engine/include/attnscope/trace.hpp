@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "attnscope/attention.hpp"
+#include "attnscope/compare.hpp"
 #include "attnscope/inputs.hpp"
 #include "attnscope/matrix.hpp"
 
@@ -17,7 +18,18 @@ struct HeadTrace {
     Matrix scaled;       // (n, m)  (scores / sqrt(d_head) + bias) / T, before the mask
     Matrix logits;       // (n, m)  scaled, -inf where masked
     Matrix attention;    // (n, m)  softmax of logits, the weights applied to V
-    Matrix output;       // (n, d_head)
+    Matrix output;       // (n, d_head)  attention V
+
+    // With a variant (inputs.variant.kind != dense), attention and output are the variant's;
+    // logits carry its sparse pattern as -inf. What it used, and the exact result beside it:
+    MaskMatrix pattern;                // (n, m) sparse variants: the kept keys
+    Matrix E, F;                       // (k, m) linformer projections of K and V
+    Matrix Q_landmarks, K_landmarks;   // (l, d_head) nystrom segment means
+    Matrix features;                   // (features, d_head) performer random features W
+    TruncatedSvd svd;                  // svd: U (n, r), S (r), V (m, r)
+    Matrix exact_attention;            // (n, m)
+    Matrix exact_output;               // (n, d_head)
+    HeadComparison comparison;
 };
 
 // One side of the attention: the query text, or the key/value text for cross-attention.
@@ -32,6 +44,8 @@ struct Trace {
     Inputs inputs;                     // what produced this trace
     SequenceTrace query;               // the text
     SequenceTrace keys;                // == query for self-attention
+    Matrix position_similarity;        // (n, n) query.positional * query.positional^T
+    Matrix rope_angles;                // (n, d_head / 2) RoPE rotation angles; RoPE only
     bool cross = false;
     int d_head = 0;
     Matrix W_Q, W_K, W_V, W_O;         // (d_model, d_model)
@@ -42,6 +56,11 @@ struct Trace {
     std::vector<HeadTrace> heads;      // H
     Matrix concat;                     // (n, d_model) head outputs side by side
     Matrix output;                     // (n, d_model) concat * W_O
+    // With a variant: the exact result and how far the variant is from it.
+    Matrix exact_output;               // (n, d_model)
+    double output_error = 0;           // ||output - exact_output||_F / ||exact_output||_F
+    Cost cost, dense_cost;             // the variant's and exact attention's cost model (all heads)
+    bool has_variant() const { return inputs.variant.kind != VariantKind::Dense; }
 
     int n() const { return static_cast<int>(query.tokens.size()); }
     int m() const { return static_cast<int>(keys.tokens.size()); }

@@ -1,0 +1,755 @@
+// Compare panel: exact attention beside up to three efficient variants, per head.
+// A grid of columns (exact, then each variant): the weights on one shared scale, what each
+// keeps (its sparse pattern, or its low-rank factors), and variant - exact. Beside it the
+// metrics table, the cost model and the exact weights' spectrum with each variant's rank.
+#include "gui/panels/compare.hpp"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "gui/widgets/plot.hpp"
+
+namespace attnscope::gui {
+namespace {
+
+// Each column's colour: its header, its metrics column and its marker on the spectrum.
+constexpr ImU32 kColumnColors[kMaxCompared] = {IM_COL32(255, 150, 60, 255), IM_COL32(90, 200, 255, 255),
+                                               IM_COL32(240, 110, 210, 255)};
+constexpr ImU32 kSpectrumColor = IM_COL32(110, 205, 120, 255);
+const ImVec4 kErrorColor(1.0f, 0.42f, 0.36f, 1.0f);
+
+// What "+ add variant" offers next: the default line-up first, then the rest.
+constexpr VariantKind kAddOrder[] = {VariantKind::Local,     VariantKind::BigBird, VariantKind::Linformer,
+                                     VariantKind::TopK,      VariantKind::Nystrom, VariantKind::Performer,
+                                     VariantKind::Svd,       VariantKind::Strided, VariantKind::Fixed};
+
+// Low-rank effective matrices need not be distributions, and one variant's wild values (an
+// ill-conditioned Nystrom inverse reaches hundreds) would flatten every other map: past these
+// ends the shared scales stop, and the legend says so.
+constexpr double kScaleFloor = -1.0, kScaleCeiling = 2.0, kDifferenceLimit = 2.0;
+// Differences smaller than this are rounding, not approximation: never stretch them to full colour.
+constexpr double kDifferenceFloor = 0.01;
+
+// One variant column as this frame draws it.
+struct Column {
+    int index = 0;
+    const ComparedRun* run = nullptr;
+    const Trace* trace = nullptr;     // nullptr: the variant cannot run here (run->error says why)
+    const HeadTrace* head = nullptr;  // head h of trace
+    Matrix difference;                // (n, m) variant - exact weights
+    Matrix pattern;                   // (n, m) 1 kept, 0 dropped; sparse variants only
+};
+
+struct Scales {
+    double lo = 0, hi = 1;  // the weights, shared by every map in row 1
+    double r = 1;           // the differences: -r..r, shared by row 3
+    std::string note;       // why the weights' scale is not 0..1; empty when it is
+    bool difference_clipped = false;
+};
+
+// Everything the grid's cells need.
+struct Grid {
+    const Trace& exact;
+    const std::vector<Column>& cols;
+    const Selection& sel;
+    int h;
+    ComparePanelState& state;
+    Scales scales;
+    float cell = 12.0f;          // pixels per matrix cell, the same in every map so that columns line up
+    bool labels_every_row = true;
+    std::vector<VariantParams> lineup;  // edited by the headers; handed back when it changed
+    int remove = -1;                    // a column whose remove button was pressed
+    Edits out;
+};
+
+std::string format(const char* f, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, v);
+    return buf;
+}
+
+// 52528 -> "52.5k"
+std::string si(double v, const char* unit = "") {
+    constexpr const char* kPrefixes[] = {"", "k", "M", "G", "T"};
+    int p = 0;
+    while (std::abs(v) >= 1000 && p < 4) v /= 1000, ++p;
+    return format("%.3g", v) + (*unit ? " " : "") + kPrefixes[p] + unit;
+}
+
+std::string ratio(double a, double b) { return b > 0 ? format("%.2f", a / b) + "×" : "?"; }
+
+std::string shape(long long r, long long c) { return std::to_string(r) + "×" + std::to_string(c); }
+
+const Matrix& exact_weights(const Trace& t, int h) {
+    return t.has_variant() ? t.heads[h].exact_attention : t.heads[h].attention;
+}
+
+bool mixes_keys(VariantKind k) { return k == VariantKind::Linformer || k == VariantKind::Nystrom; }
+
+const char* kind_help(VariantKind k) {
+    switch (k) {
+        case VariantKind::Dense: return "exact attention";
+        case VariantKind::Local: return "each query sees the keys within a window around it";
+        case VariantKind::Strided: return "a local band plus every stride-th key (Child et al., sparse transformer)";
+        case VariantKind::Fixed: return "its own block plus each block's summary positions (Child et al.)";
+        case VariantKind::BigBird: return "neighbouring blocks, random blocks and global tokens (Zaheer et al.)";
+        case VariantKind::TopK: return "the k largest logits of each query (needs every score first)";
+        case VariantKind::Linformer: return "keys and values projected to length k (Wang et al.): rank <= k";
+        case VariantKind::Nystrom: return "landmarks approximate the softmax matrix (Xiong et al.): rank <= landmarks";
+        case VariantKind::Performer: return "random features approximate exp(q.k) (Choromanski et al.): rank <= features";
+        case VariantKind::Svd: return "the best rank-r matrix (Eckart-Young): a bound to compare with, not a fast method";
+    }
+    return "";
+}
+
+std::vector<Column> make_columns(const Trace& exact, const std::vector<ComparedRun>& compared, int h) {
+    std::vector<Column> cols;
+    for (size_t i = 0; i < compared.size() && i < static_cast<size_t>(kMaxCompared); ++i) {
+        Column c;
+        c.index = static_cast<int>(i);
+        c.run = &compared[i];
+        const std::optional<Trace>& t = compared[i].trace;
+        // A run from other inputs (between an edit and its re-run) has nothing to compare.
+        if (t && t->n() == exact.n() && t->m() == exact.m() && h < static_cast<int>(t->heads.size())) {
+            c.trace = &*t;
+            c.head = &t->heads[h];
+            c.difference = c.head->attention - c.head->exact_attention;
+            if (is_sparse(c.run->variant.kind) && c.head->pattern.size() > 0) c.pattern = c.head->pattern.cast<double>();
+        }
+        cols.push_back(std::move(c));
+    }
+    return cols;
+}
+
+void widen(double& lo, double& hi, const Matrix& m) {
+    for (int i = 0; i < m.size(); ++i)
+        if (std::isfinite(m.data()[i])) lo = std::min(lo, m.data()[i]), hi = std::max(hi, m.data()[i]);
+}
+
+double max_abs(const Matrix& m) {
+    double r = 0;
+    for (int i = 0; i < m.size(); ++i)
+        if (std::isfinite(m.data()[i])) r = std::max(r, std::abs(m.data()[i]));
+    return r;
+}
+
+Scales shared_scales(const Matrix& exact, const std::vector<Column>& cols) {
+    Scales s;
+    widen(s.lo, s.hi, exact);
+    std::string outside;  // the variants that leave 0..1, with their ranges
+    double r = 0;
+    for (const Column& c : cols) {
+        if (!c.head) continue;
+        double a = 0, b = 1;
+        widen(a, b, c.head->attention);
+        if (a < 0 || b > 1)
+            outside += (outside.empty() ? "" : "; ") + std::string(name(c.run->variant.kind)) + " " +
+                       format("%.3g", a) + ".." + format("%.3g", b);
+        s.lo = std::min(s.lo, a), s.hi = std::max(s.hi, b);
+        r = std::max(r, max_abs(c.difference));
+    }
+    if (!outside.empty()) {
+        s.note = "The scale leaves 0..1 for " + outside + ": low-rank effective matrices need not be distributions.";
+        if (s.lo < kScaleFloor || s.hi > kScaleCeiling)
+            s.note += format(" Clipped to %g..", kScaleFloor) + format("%g.", kScaleCeiling);
+        s.lo = std::max(s.lo, kScaleFloor), s.hi = std::min(s.hi, kScaleCeiling);
+    }
+    s.difference_clipped = r > kDifferenceLimit;
+    s.r = std::clamp(r, kDifferenceFloor, kDifferenceLimit);
+    return s;
+}
+
+// --- the variant headers: kind, parameter sliders, cost ---------------------------------
+
+struct ParamSlider {
+    const char* label;
+    int VariantParams::*field;
+    int lo, hi;
+    const char* help;
+    bool log = false;
+};
+
+// The kind's parameters, with ranges that make sense for n queries and m keys.
+std::vector<ParamSlider> param_sliders(const VariantParams& v, int n, int m) {
+    using P = VariantParams;
+    const int keys = std::max(m, 1), both = std::max(std::min(n, m), 1);
+    const int blocks = (keys + std::max(v.block, 1) - 1) / std::max(v.block, 1);
+    std::vector<ParamSlider> s;
+    switch (v.kind) {
+        case VariantKind::Dense: break;
+        case VariantKind::Local:
+            s = {{"window", &P::window, 0, keys - 1, "keys within window x dilation on each side of the query"},
+                 {"dilation", &P::dilation, 1, keys - 1, "keep every dilation-th key inside the window"}};
+            break;
+        case VariantKind::Strided:
+            s = {{"stride", &P::stride, 1, keys, "the band |i - j| < stride, and every key with (i - j) % stride == 0"}};
+            break;
+        case VariantKind::Fixed:
+            s = {{"stride", &P::stride, 1, keys, "block length l: each query sees its own block"},
+                 {"summary", &P::summary, 1, std::max(v.stride, 1), "the last c positions of every block, seen by all"}};
+            break;
+        case VariantKind::BigBird:
+            s = {{"block", &P::block, 1, keys, "block size b: attention is decided block by block"},
+                 {"window", &P::window, 0, blocks - 1, "neighbouring key blocks on each side"},
+                 {"globals", &P::globals, 0, keys, "the first g tokens attend and are attended everywhere"},
+                 {"random", &P::random_blocks, 0, blocks, "random key blocks per query block (seeded per head)"}};
+            break;
+        case VariantKind::TopK: s = {{"top k", &P::top_k, 1, keys, "keys kept per query: its k largest logits"}}; break;
+        case VariantKind::Linformer: s = {{"k", &P::k, 1, keys, "projected length: E and F are k x m"}}; break;
+        case VariantKind::Nystrom:
+            s = {{"landmarks", &P::landmarks, 1, both, "segment means of Q and K; at most min(n, m)"}};
+            break;
+        case VariantKind::Performer:
+            s = {{"features", &P::features, 1, 1024, "random features r: phi(Q) is n x r", true}};
+            break;
+        case VariantKind::Svd: s = {{"rank", &P::rank, 1, both, "singular values kept"}}; break;
+    }
+    for (ParamSlider& p : s) p.hi = std::max(p.hi, p.lo + 1);  // a slider needs two ends
+    return s;
+}
+
+void clamp_to_sliders(VariantParams& v, int n, int m) {
+    for (int pass = 0; pass < 2; ++pass)  // twice: summary's range follows the clamped stride
+        for (const ParamSlider& p : param_sliders(v, n, m)) v.*p.field = std::clamp(v.*p.field, p.lo, p.hi);
+}
+
+void colour_swatch(int index) {
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    const float h = ImGui::GetFrameHeight();
+    ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + h * 0.45f, p.y + h), kColumnColors[index], 2.0f);
+    ImGui::Dummy(ImVec2(h * 0.45f, h));
+    ImGui::SameLine();
+}
+
+bool kind_combo(VariantParams& v, int n, int m, float width) {
+    bool changed = false;
+    ImGui::SetNextItemWidth(width);
+    if (ImGui::BeginCombo("##kind", name(v.kind))) {
+        for (VariantKind k : kAllVariants) {
+            if (k == VariantKind::Dense) continue;
+            if (ImGui::Selectable(name(k), k == v.kind) && k != v.kind) {
+                v.kind = k;
+                clamp_to_sliders(v, n, m);
+                changed = true;
+            }
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kind_help(k));
+        }
+        ImGui::EndCombo();
+    }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kind_help(v.kind));
+    return changed;
+}
+
+bool param_slider_rows(VariantParams& v, int n, int m) {
+    bool changed = false;
+    const float label_w = ImGui::GetFontSize() * 5.2f;
+    for (const ParamSlider& p : param_sliders(v, n, m)) {
+        int value = v.*p.field;
+        ImGui::SetNextItemWidth(std::max(ImGui::GetContentRegionAvail().x - label_w, 40.0f));
+        if (ImGui::SliderInt(p.label, &value, p.lo, p.hi, "%d", p.log ? ImGuiSliderFlags_Logarithmic : 0)) {
+            v.*p.field = value;
+            changed = true;
+        }
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s (%d..%d here)", p.help, p.lo, p.hi);
+    }
+    return changed;
+}
+
+void cost_line(const Cost& c, const Cost& dense) {
+    ImGui::TextWrapped("%s FLOPs (%s) · %s (%s)", si(c.flops).c_str(), ratio(c.flops, dense.flops).c_str(),
+                       si(c.bytes, "B").c_str(), ratio(c.bytes, dense.bytes).c_str());
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("Cost model, one layer, all heads, fp32; ratios to dense attention\n(%s FLOPs, %s).",
+                          si(dense.flops).c_str(), si(dense.bytes, "B").c_str());
+}
+
+// A variant's header; edits g.lineup in place.
+void draw_variant_header(Grid& g, const Column& c) {
+    VariantParams& v = g.lineup[c.index];
+    const int n = g.exact.n(), m = g.exact.m();
+    colour_swatch(c.index);
+    const float remove_w = ImGui::CalcTextSize("x").x + ImGui::GetStyle().FramePadding.x * 2 + ImGui::GetStyle().ItemSpacing.x;
+    const bool kind_changed = kind_combo(v, n, m, ImGui::GetContentRegionAvail().x - remove_w);
+    ImGui::SameLine();
+    if (ImGui::Button("x")) g.remove = c.index;  // erased after every header has drawn from g.lineup
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Remove this column");
+    const bool params_changed = param_slider_rows(v, n, m);
+    if (kind_changed || params_changed) g.out.compared = g.lineup;
+    if (c.trace) cost_line(c.trace->cost, c.trace->dense_cost);
+}
+
+void draw_exact_header(const Trace& exact) {
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted("exact");
+    ImGui::TextDisabled("softmax over every allowed key");
+    ImGui::TextWrapped("%s FLOPs · %s (dense)", si(exact.dense_cost.flops).c_str(), si(exact.dense_cost.bytes, "B").c_str());
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Cost model, one layer, all heads, fp32.");
+}
+
+void draw_empty_state(Grid& g) {
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted("Add a variant to compare");
+    ImGui::TextDisabled("Sparse: local, strided, fixed, bigbird, topk.\nLow-rank: linformer, nystrom, performer, svd.");
+    if (ImGui::Button("+ add variant")) {
+        VariantParams v;
+        v.kind = kAddOrder[0];
+        g.out.compared = std::vector<VariantParams>{v};
+    }
+}
+
+// --- the grid's cells ----------------------------------------------------------------
+
+HeatmapStyle map_style(const Grid& g, bool col_labels) {
+    HeatmapStyle s;
+    s.row_labels = &g.exact.query.tokens;
+    s.col_labels = col_labels ? &g.exact.keys.tokens : nullptr;
+    s.allowed = &g.exact.allowed;
+    s.highlight_row = g.sel.query;
+    s.max_cell = g.cell;
+    return s;
+}
+
+HeatmapStyle weights_style(const Grid& g) {
+    HeatmapStyle s = map_style(g, true);
+    s.lo = g.scales.lo, s.hi = g.scales.hi;
+    return s;
+}
+
+HeatmapStyle difference_style(const Grid& g) {
+    HeatmapStyle s = map_style(g, g.labels_every_row);
+    s.map = Colormap::Diverging, s.lo = -g.scales.r, s.hi = g.scales.r;
+    return s;
+}
+
+// One cell's value in every column: the same (query, key) across exact and the variants.
+void cell_tooltip(const Grid& g, int row, int col) {
+    const Trace& t = g.exact;
+    std::string s = "query " + std::to_string(row) + " '" + t.query.tokens[row] + "' -> key " + std::to_string(col) +
+                    " '" + t.keys.tokens[col] + "'\n";
+    if (!t.allowed(row, col)) s += "masked (" + std::string(name(t.inputs.mask)) + "): weight 0 in every column\n";
+    s += format("exact       %.4f\n", exact_weights(t, g.h)(row, col));
+    for (const Column& c : g.cols) {
+        if (!c.head) continue;
+        char line[160];
+        std::snprintf(line, sizeof line, "%-11s %.4f   (variant - exact %+.4f)%s\n", name(c.run->variant.kind),
+                      c.head->attention(row, col), c.difference(row, col),
+                      c.pattern.size() > 0 && c.pattern(row, col) == 0 ? "  dropped by its pattern" : "");
+        s += line;
+    }
+    s += "Click to select this query.";
+    ImGui::SetTooltip("%s", s.c_str());
+}
+
+void handle_hit(Grid& g, const HeatmapHit& hit) {
+    if (!hit.hovered()) return;
+    cell_tooltip(g, hit.row, hit.col);
+    if (hit.clicked) g.out.query = hit.row;
+}
+
+void draw_error_in_place(Grid& g, const Column& c) {
+    const VariantKind kind = c.run->variant.kind;
+    ImGui::PushStyleColor(ImGuiCol_Text, kErrorColor);
+    ImGui::TextWrapped("%s cannot run on these inputs:", name(kind));
+    ImGui::PopStyleColor();
+    ImGui::TextWrapped("%s", c.run->error.empty() ? "(its run is out of date: waiting for the re-run)" : c.run->error.c_str());
+    if (mixes_keys(kind) && g.exact.inputs.mask != Mask::None) {
+        if (ImGui::Button("use mask none")) {
+            Inputs next = g.exact.inputs;
+            next.mask = Mask::None;
+            g.out.inputs = next;
+        }
+        ImGui::SameLine();
+        if (ImGui::Button("try performer")) {
+            g.lineup[c.index].kind = VariantKind::Performer;
+            g.out.compared = g.lineup;
+        }
+    }
+}
+
+// Starts in column 0 of a row that draw_grid has begun (it measured the height left there).
+void draw_weights_row(Grid& g) {
+    handle_hit(g, g.state.exact.draw("compare_exact", exact_weights(g.exact, g.h), weights_style(g)));
+    draw_colorbar(Colormap::Viridis, g.scales.lo, g.scales.hi, !g.exact.allowed.all());
+    ImGui::TextDisabled("One scale for every map in this row.");
+    if (!g.scales.note.empty()) ImGui::TextWrapped("%s", g.scales.note.c_str());
+    for (const Column& c : g.cols) {
+        ImGui::TableSetColumnIndex(c.index + 1);
+        ImGui::PushID(c.index);
+        if (c.head) {
+            const std::string id = "compare_weights_" + std::to_string(c.index);
+            handle_hit(g, g.state.weights[c.index].draw(id.c_str(), c.head->attention, weights_style(g)));
+        } else {
+            draw_error_in_place(g, c);
+        }
+        ImGui::PopID();
+    }
+}
+
+// A low-rank variant keeps every key: what limits it is the rank of its factors, drawn to scale.
+struct Factor {
+    std::string label;
+    long long rows, cols;
+};
+
+std::vector<Factor> factors_of(const Column& c, int n, int m) {
+    const HeadTrace& h = *c.head;
+    switch (c.run->variant.kind) {
+        case VariantKind::Linformer: return {{"P", n, h.E.rows()}, {"F", h.F.rows(), m}};
+        case VariantKind::Nystrom: {
+            const long long l = h.Q_landmarks.rows();
+            return {{"kernel", n, l}, {"pinv", l, l}, {"kernel", l, m}};
+        }
+        case VariantKind::Performer: return {{"phi(Q)", n, h.features.rows()}, {"phi(K)^T", h.features.rows(), m}};
+        case VariantKind::Svd: return {{"U", n, h.svd.U.cols()}, {"S", h.svd.S.size(), h.svd.S.size()}, {"V^T", h.svd.V.cols(), m}};
+        default: return {};
+    }
+}
+
+const char* factor_formula(VariantKind k) {
+    switch (k) {
+        case VariantKind::Linformer: return "A_eff = P F,  P = softmax(Q (E K)^T / sqrt(d)),  E, F random k×m";
+        case VariantKind::Nystrom: return "A_eff = softmax(Q K~^T) pinv(softmax(Q~ K~^T)) softmax(Q~ K^T),  Q~, K~ landmarks";
+        case VariantKind::Performer: return "A_eff = phi(Q) phi(K)^T, rows normalised;  phi from random features";
+        case VariantKind::Svd: return "A_eff = U S V^T, the exact weights' top singular triplets";
+        default: return "";
+    }
+}
+
+void draw_factors(const Column& c, int n, int m, float max_h) {
+    const std::vector<Factor> fs = factors_of(c, n, m);
+    long long rank = std::min<long long>(n, m);
+    for (const Factor& f : fs) rank = std::min({rank, f.rows, f.cols});
+    ImGui::Text("dense, rank <= %lld", rank);
+    ImGui::TextWrapped("%s", factor_formula(c.run->variant.kind));
+    const float font = ImGui::GetFontSize(), gap = font * 0.8f;
+    long long total_cols = 0, most_rows = 1;
+    for (const Factor& f : fs) total_cols += f.cols, most_rows = std::max(most_rows, f.rows);
+    const float avail = ImGui::GetContentRegionAvail().x - gap * (fs.size() + 1);
+    const float unit = std::min({avail / std::max<long long>(total_cols, 1), (max_h - 3 * font) / most_rows, 12.0f});
+    if (fs.empty() || unit <= 0) return;
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    const ImU32 fill = (kColumnColors[c.index] & 0x00FFFFFF) | 0x60000000, edge = kColumnColors[c.index];
+    float x = p.x;
+    for (const Factor& f : fs) {
+        const ImVec2 a(x, p.y), b(x + std::max(unit * f.cols, 2.0f), p.y + std::max(unit * f.rows, 2.0f));
+        dl->AddRectFilled(a, b, fill);
+        dl->AddRect(a, b, edge);
+        const std::string l1 = f.label, l2 = shape(f.rows, f.cols);
+        dl->AddText(ImVec2(a.x, b.y + 2), ImGui::GetColorU32(ImGuiCol_Text), l1.c_str());
+        dl->AddText(ImVec2(a.x, b.y + 2 + font), ImGui::GetColorU32(ImGuiCol_TextDisabled), l2.c_str());
+        x = std::max(b.x, a.x + std::max(ImGui::CalcTextSize(l1.c_str()).x, ImGui::CalcTextSize(l2.c_str()).x)) + gap;
+    }
+    ImGui::Dummy(ImVec2(x - p.x, unit * most_rows + 2 * font + 4));
+}
+
+void draw_pattern_row(Grid& g, float map_h) {
+    const Trace& t = g.exact;
+    const long long allowed = t.allowed.count();
+    ImGui::TableNextRow();
+    ImGui::TableSetColumnIndex(0);
+    const Matrix all = t.allowed.cast<double>();
+    handle_hit(g, g.state.exact_allowed.draw("compare_exact_keeps", all, map_style(g, g.labels_every_row)));
+    ImGui::TextDisabled("keeps all %lld allowed pairs.  bright: kept, dark: dropped%s", allowed,
+                        t.allowed.all() ? "" : ", grey: masked");
+    for (const Column& c : g.cols) {
+        ImGui::TableSetColumnIndex(c.index + 1);
+        ImGui::PushID(c.index);
+        if (!c.head) {
+            ImGui::TextDisabled("-");
+        } else if (c.pattern.size() > 0) {
+            const std::string id = "compare_pattern_" + std::to_string(c.index);
+            handle_hit(g, g.state.patterns[c.index].draw(id.c_str(), c.pattern, map_style(g, g.labels_every_row)));
+            const long long kept = (c.head->pattern.array() && t.allowed.array()).count();
+            ImGui::TextDisabled("keeps %lld of %lld pairs (%.0f%%)", kept, allowed, allowed ? 100.0 * kept / allowed : 0.0);
+        } else {
+            draw_factors(c, t.n(), t.m(), map_h);
+        }
+        ImGui::PopID();
+    }
+}
+
+void draw_difference_row(Grid& g) {
+    ImGui::TableNextRow();
+    ImGui::TableSetColumnIndex(0);
+    ImGui::TextWrapped("variant - exact, cell by cell. Red: the variant gives that key more weight; blue: less.");
+    draw_colorbar(Colormap::Diverging, -g.scales.r, g.scales.r, !g.exact.allowed.all());
+    ImGui::TextDisabled(g.scales.difference_clipped ? "One scale for the row, clipped at ±%g." : "One scale for the row.",
+                        kDifferenceLimit);
+    for (const Column& c : g.cols) {
+        ImGui::TableSetColumnIndex(c.index + 1);
+        ImGui::PushID(c.index);
+        if (c.head) {
+            const std::string id = "compare_difference_" + std::to_string(c.index);
+            handle_hit(g, g.state.differences[c.index].draw(id.c_str(), c.difference, difference_style(g)));
+            ImGui::TextDisabled("max |variant - exact| = %.3g", max_abs(c.difference));
+        } else {
+            ImGui::TextDisabled("-");
+        }
+        ImGui::PopID();
+    }
+}
+
+float widest_label(const std::vector<std::string>& labels, float cap) {
+    float w = 0;
+    for (const std::string& s : labels) w = std::max(w, ImGui::CalcTextSize(s.c_str()).x);
+    return std::min(w, cap);
+}
+
+// One cell size for every map, so that all three rows fit in `maps_h` pixels and a column's
+// maps line up; key labels repeat on every row only when that costs little.
+void fit_cells(Grid& g, float col_w, float maps_h) {
+    const float font = ImGui::GetFontSize();
+    const int n = g.exact.n(), m = g.exact.m();
+    const float left = widest_label(g.exact.query.tokens, 8 * font) + 6;
+    const float width_cell = (col_w - left) / m;
+    const float widest_col = widest_label(g.exact.keys.tokens, 6 * font);
+    const float top = widest_col + 2 <= width_cell ? font + 4 : widest_col + 6;
+    const float every_row = std::min(width_cell, (maps_h - 3 * top) / (3 * n));
+    const float first_row = std::min(width_cell, (maps_h - top) / (3 * n));
+    g.labels_every_row = every_row >= 0.8f * first_row;
+    g.cell = std::clamp(g.labels_every_row ? every_row : first_row, 3.0f, 40.0f);
+}
+
+// The height the grid's rows need besides their maps: captions, colour bars, padding.
+float row_overheads(const Grid& g, float col_w) {
+    const ImGuiStyle& st = ImGui::GetStyle();
+    const float line = ImGui::GetTextLineHeightWithSpacing();
+    const float per_row = 2 * st.CellPadding.y + 4 + st.ItemSpacing.y;  // the map's own bottom gap
+    float note = line;
+    if (!g.scales.note.empty()) note += ImGui::CalcTextSize(g.scales.note.c_str(), nullptr, false, col_w).y + st.ItemSpacing.y;
+    const float colorbar = ImGui::GetFontSize() * 0.8f + st.ItemSpacing.y + line;
+    return 3 * per_row + (colorbar + note) + line + line;
+}
+
+void draw_grid(Grid& g, bool fit_height) {
+    const int columns = 1 + std::max<int>(1, static_cast<int>(g.cols.size()));
+    if (!ImGui::BeginTable("grid", columns, ImGuiTableFlags_SizingStretchSame | ImGuiTableFlags_BordersInnerV)) return;
+    ImGui::TableNextRow();
+    ImGui::TableSetColumnIndex(0);
+    draw_exact_header(g.exact);
+    for (const Column& c : g.cols) {
+        ImGui::TableSetColumnIndex(c.index + 1);
+        ImGui::PushID(c.index);
+        draw_variant_header(g, c);
+        ImGui::PopID();
+    }
+    if (g.cols.empty()) {
+        ImGui::TableSetColumnIndex(1);
+        draw_empty_state(g);
+    }
+    ImGui::TableNextRow();
+    ImGui::TableSetColumnIndex(0);
+    const float col_w = ImGui::GetContentRegionAvail().x;
+    const float bottom = ImGui::GetWindowPos().y + ImGui::GetWindowContentRegionMax().y;
+    const float left_h = bottom - ImGui::GetCursorScreenPos().y - row_overheads(g, col_w);
+    fit_cells(g, col_w, fit_height ? left_h : 1e6f);
+    const float map_h = g.cell * g.exact.n();
+    draw_weights_row(g);
+    draw_pattern_row(g, map_h);
+    draw_difference_row(g);
+    ImGui::EndTable();
+}
+
+// --- beside the grid: the metrics table and the spectrum -----------------------------
+
+struct MetricCell {
+    std::string text;
+    bool dim = false;
+};
+
+template <typename Value>
+void metric_row(const std::string& label, const char* help, const std::vector<Column>& cols, Value value) {
+    ImGui::TableNextRow();
+    ImGui::TableSetColumnIndex(0);
+    ImGui::TextUnformatted(label.c_str());
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", help);
+    for (const Column& c : cols) {
+        ImGui::TableSetColumnIndex(c.index + 1);
+        const MetricCell v = c.head ? value(c) : MetricCell{"-", true};
+        if (v.dim) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+        ImGui::TextWrapped("%s", v.text.c_str());
+        if (v.dim) ImGui::PopStyleColor();
+    }
+}
+
+MetricCell number(double v) {
+    return std::isnan(v) ? MetricCell{"n/a (not a distribution)", true} : MetricCell{format("%.3g", v)};
+}
+
+void draw_metrics(const Grid& g) {
+    const std::vector<Column>& cols = g.cols;
+    const int q = std::clamp(g.sel.query, 0, g.exact.n() - 1);
+    ImGui::Text("Metrics, head %d", g.h);
+    if (cols.empty()) {
+        ImGui::TextDisabled("Add a variant to compare.");
+        return;
+    }
+    const ImGuiTableFlags flags = ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp;
+    if (!ImGui::BeginTable("metrics", 1 + static_cast<int>(cols.size()), flags)) return;
+    ImGui::TableSetupColumn("metric", ImGuiTableColumnFlags_WidthStretch, 1.5f);
+    for (const Column& c : cols) ImGui::TableSetupColumn(name(c.run->variant.kind), ImGuiTableColumnFlags_WidthStretch, 1.0f);
+    ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
+    ImGui::TableSetColumnIndex(0);
+    ImGui::TextDisabled("(hover for help)");
+    for (const Column& c : cols) {
+        ImGui::TableSetColumnIndex(c.index + 1);
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kColumnColors[c.index]), "%s", name(c.run->variant.kind));
+    }
+    const auto low_rank = [](const Column& c) { return is_low_rank(c.run->variant.kind); };
+    metric_row("output error", "||output - exact output||_F / ||exact output||_F, all heads, after W_O", cols,
+               [](const Column& c) { return MetricCell{format("%.3g", c.trace->output_error)}; });
+    metric_row("attention error", "||A_variant - A||_F / ||A||_F for this head", cols,
+               [](const Column& c) { return MetricCell{format("%.3g", c.head->comparison.attention_error)}; });
+    metric_row("mean KL", "mean over queries of KL(variant || exact) in nats; n/a where the variant's rows are "
+               "not distributions (negative weights, or rows not summing to 1)", cols,
+               [](const Column& c) { return number(c.head->comparison.mean_kl); });
+    metric_row("mean TV", "mean over queries of the total variation 0.5 sum_j |variant - exact|", cols,
+               [](const Column& c) { return MetricCell{format("%.3g", c.head->comparison.mean_tv)}; });
+    metric_row("max TV", "the worst query's total variation", cols,
+               [](const Column& c) { return MetricCell{format("%.3g", c.head->comparison.max_tv)}; });
+    metric_row("query " + std::to_string(q) + " '" + g.exact.query.tokens[q] + "' KL / TV",
+               "the selected query's KL(variant || exact) and total variation; click a row of any map to select", cols,
+               [q](const Column& c) {
+                   const HeadComparison& k = c.head->comparison;
+                   if (q >= static_cast<int>(k.kl.size()) || q >= static_cast<int>(k.tv.size())) return MetricCell{"-", true};
+                   return MetricCell{(std::isnan(k.kl[q]) ? std::string("n/a") : format("%.3g", k.kl[q])) + " / " +
+                                     format("%.3g", k.tv[q])};
+               });
+    metric_row("mass kept", "sparse: the mean share of each exact row's weight that falls on kept keys", cols,
+               [](const Column& c) {
+                   return is_sparse(c.run->variant.kind) ? MetricCell{format("%.1f%%", 100 * c.head->comparison.mass_kept)}
+                                                         : MetricCell{"- (all keys)", true};
+               });
+    metric_row("rank", "low-rank: the rank the variant is allowed (k, landmarks, features, r)", cols, [&](const Column& c) {
+        return low_rank(c) ? MetricCell{std::to_string(c.head->comparison.rank)} : MetricCell{"- (sparse)", true};
+    });
+    metric_row("best error at rank", "Eckart-Young: the least attention error any matrix of that rank can reach", cols,
+               [&](const Column& c) {
+                   return low_rank(c) ? MetricCell{format("%.3g", c.head->comparison.best_rank_error)} : MetricCell{"-", true};
+               });
+    metric_row("FLOPs vs dense", "cost model, one layer, all heads; the ratio is variant / dense", cols, [](const Column& c) {
+        return MetricCell{si(c.trace->cost.flops) + " (" + ratio(c.trace->cost.flops, c.trace->dense_cost.flops) + ")"};
+    });
+    metric_row("bytes vs dense", "bytes moved at fp32, one layer, all heads; the ratio is variant / dense", cols,
+               [](const Column& c) {
+                   return MetricCell{si(c.trace->cost.bytes, "B") + " (" + ratio(c.trace->cost.bytes, c.trace->dense_cost.bytes) + ")"};
+               });
+    ImGui::EndTable();
+}
+
+const Vector* find_spectrum(const Grid& g) {
+    if (g.exact.has_variant() && g.exact.heads[g.h].comparison.spectrum.size() > 0) return &g.exact.heads[g.h].comparison.spectrum;
+    for (const Column& c : g.cols)
+        if (c.head && c.head->comparison.spectrum.size() > 0) return &c.head->comparison.spectrum;
+    return nullptr;
+}
+
+void draw_spectrum(const Grid& g) {
+    ImGui::Text("Spectrum of the exact weights, head %d", g.h);
+    const Vector* spectrum = find_spectrum(g);
+    if (!spectrum) {
+        ImGui::TextDisabled("The spectrum comes with a variant's run: add one that runs on these inputs.");
+        return;
+    }
+    PlotSeries s;
+    s.name = "singular values";
+    s.color = kSpectrumColor;
+    for (int i = 0; i < spectrum->size(); ++i) s.x.push_back(i + 1), s.y.push_back((*spectrum)(i));
+    std::vector<PlotMarker> markers;
+    std::vector<const Column*> ranked;
+    for (const Column& c : g.cols)
+        if (c.head && is_low_rank(c.run->variant.kind)) {
+            markers.push_back({static_cast<double>(c.head->comparison.rank),
+                               std::string(name(c.run->variant.kind)) + " r=" + std::to_string(c.head->comparison.rank),
+                               kColumnColors[c.index]});
+            ranked.push_back(&c);
+        }
+    PlotStyle style;
+    style.x.title = "index i";
+    style.y.title = "singular value";
+    style.y.scale = AxisScale::Log10;
+    const float line = ImGui::GetTextLineHeightWithSpacing();
+    const float readout = line * (ranked.empty() ? 2 : static_cast<float>(ranked.size()) + 1);
+    style.size = ImVec2(ImGui::GetContentRegionAvail().x, std::max(ImGui::GetContentRegionAvail().y - readout, 12 * line));
+    draw_plot("spectrum", {s}, style, markers);
+    for (const Column* c : ranked) {
+        const HeadComparison& k = c->head->comparison;
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kColumnColors[c->index]), "%s rank %d: best error %.3g, actual %.3g",
+                           name(c->run->variant.kind), k.rank, k.best_rank_error, k.attention_error);
+    }
+    if (ranked.empty()) ImGui::TextDisabled("No low-rank variant: linformer, nystrom, performer or svd mark their rank here.");
+    ImGui::TextDisabled("Best error: keep the r largest singular values (Eckart-Young).");
+}
+
+// The explanation, the head and the line-up's add button.
+void draw_top_line(Grid& g) {
+    ImGui::TextUnformatted("Same inputs, exact attention vs efficient variants; everything is per head h");
+    ImGui::SameLine();
+    int head = g.h;
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
+    if (ImGui::SliderInt("h", &head, 0, g.exact.inputs.heads - 1)) g.out.head = head;
+    ImGui::SameLine(0, ImGui::GetFontSize() * 1.5f);
+    const int count = static_cast<int>(g.lineup.size());
+    ImGui::BeginDisabled(count >= kMaxCompared);
+    if (ImGui::Button("+ add variant")) {
+        VariantParams v;
+        for (VariantKind k : kAddOrder)
+            if (std::none_of(g.lineup.begin(), g.lineup.end(), [k](const VariantParams& p) { return p.kind == k; })) {
+                v.kind = k;
+                break;
+            }
+        clamp_to_sliders(v, g.exact.n(), g.exact.m());
+        g.lineup.push_back(v);
+        g.out.compared = g.lineup;
+    }
+    ImGui::EndDisabled();
+    ImGui::SameLine();
+    ImGui::TextDisabled("%d of %d columns.  Hover a cell for its value in every column; click to select its query.", count,
+                        kMaxCompared);
+}
+
+}  // namespace
+
+Edits draw_compare_panel(const Trace& exact, const std::vector<ComparedRun>& compared, const Selection& sel,
+                         ComparePanelState& state) {
+    const int h = std::clamp(sel.head, 0, static_cast<int>(exact.heads.size()) - 1);
+    const std::vector<Column> cols = make_columns(exact, compared, h);
+    Grid g{exact, cols, sel, h, state, shared_scales(exact_weights(exact, h), cols), 12.0f, true, {}, -1, {}};
+    for (const ComparedRun& c : compared) g.lineup.push_back(c.variant);
+    state.weights.resize(cols.size());
+    state.patterns.resize(cols.size());
+    state.differences.resize(cols.size());
+
+    draw_top_line(g);
+    ImGui::Separator();
+    const float font = ImGui::GetFontSize();
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    // Wide: the grid fits the height and the numbers stand beside it. Narrow: one scrolling column.
+    const bool beside = avail.x >= 62 * font;
+    const float side_w = std::clamp(avail.x * 0.3f, 24 * font, 34 * font);
+    if (beside) ImGui::BeginChild("grid", ImVec2(avail.x - side_w - ImGui::GetStyle().ItemSpacing.x, 0));
+    draw_grid(g, beside);
+    if (beside) {
+        ImGui::EndChild();
+        ImGui::SameLine();
+        ImGui::BeginChild("numbers", ImVec2(side_w, 0));
+    } else {
+        ImGui::Separator();
+    }
+    draw_metrics(g);
+    ImGui::Spacing();
+    draw_spectrum(g);
+    if (beside) ImGui::EndChild();
+    if (g.remove >= 0) {
+        g.lineup.erase(g.lineup.begin() + g.remove);
+        g.out.compared = g.lineup;
+    }
+    return g.out;
+}
+
+}  // namespace attnscope::gui

@@ -1,0 +1,74 @@
+#include "gui/session.hpp"
+
+#include "attnscope/error.hpp"
+#include "attnscope/trace_json.hpp"
+
+namespace attnscope::gui {
+namespace {
+
+using nlohmann::json;
+
+const json& object_field(const json& j, const char* key) {
+    const auto it = j.find(key);
+    if (it == j.end() || !it->is_object())
+        throw Error(std::string("the session has no \"") + key + "\" object: save a new session from the Export panel");
+    return *it;
+}
+
+int whole_number(const json& view, const char* key, int lo, int hi) {
+    const auto it = view.find(key);
+    if (it == view.end() || !it->is_number_integer())
+        throw Error(std::string("view.") + key + " must be a whole number" +
+                    (it == view.end() ? " and is missing" : ", not " + it->dump()));
+    const auto v = it->get<long long>();
+    if (v < lo || v > hi)
+        throw Error(std::string("view.") + key + " (" + std::to_string(v) + ") must be between " + std::to_string(lo) +
+                    " and " + std::to_string(hi));
+    return static_cast<int>(v);
+}
+
+Step step_field(const json& view) {
+    const auto it = view.find("step");
+    const std::string id = it != view.end() && it->is_string() ? it->get<std::string>() : "";
+    if (const std::optional<Step> s = parse_step(id)) return *s;
+    std::string ids;
+    for (int i = 0; i < kStepCount; ++i) ids += (i ? ", " : "") + std::string(step_info(step_at(i)).id);
+    throw Error("view.step " + (it == view.end() ? std::string("is missing") : "(" + it->dump() + ") is unknown") +
+                ": use one of " + ids);
+}
+
+}  // namespace
+
+json session_to_json(const Inputs& inputs, const Selection& sel) {
+    return {{"schema", kSessionSchema},
+            {"inputs", inputs_to_json(inputs)},
+            {"view", {{"head", sel.head}, {"query", sel.query}, {"step", step_info(sel.step).id}}}};
+}
+
+Session session_from_json(const json& j) {
+    if (!j.is_object()) throw Error("a session is a JSON object, not " + std::string(j.type_name()) + ": choose a session file");
+    const auto schema = j.find("schema");
+    if (schema == j.end() || *schema != kSessionSchema)
+        throw Error(std::string("not an attnscope session (\"schema\" must be \"") + kSessionSchema +
+                    "\"): choose a file saved from the Export panel");
+    Session s;
+    s.inputs = inputs_from_json(object_field(j, "inputs"));
+    validate(s.inputs);
+    const json& view = object_field(j, "view");
+    s.selection.head = whole_number(view, "head", 0, s.inputs.heads - 1);
+    s.selection.query = whole_number(view, "query", 0, kMaxTokens - 1);  // the trace clamps it to the sentence
+    s.selection.step = step_field(view);
+    return s;
+}
+
+Session parse_session(const std::string& text) {
+    json j;
+    try {
+        j = json::parse(text);
+    } catch (const json::parse_error& e) {
+        throw Error(std::string("the session is not valid JSON (") + e.what() + "): choose a session file");
+    }
+    return session_from_json(j);
+}
+
+}  // namespace attnscope::gui

@@ -1,0 +1,95 @@
+#pragma once
+// Efficient attention variants, for comparison against exact attention.
+// Shapes: n queries, m keys, d = d_head, per head.
+//   Sparse variants choose a pattern: an (n, m) mask combined with the attention mask;
+//   softmax then runs over the kept keys only (rows still sum to 1).
+//   Low-rank variants replace the (n, m) weights by an effective matrix A_eff built from
+//   smaller factors; the head's output is A_eff V in every case.
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "attnscope/attention.hpp"
+#include "attnscope/matrix.hpp"
+
+namespace attnscope {
+
+enum class VariantKind { Dense, Local, Strided, Fixed, BigBird, TopK, Linformer, Nystrom, Performer, Svd };
+inline constexpr VariantKind kAllVariants[] = {
+    VariantKind::Dense,  VariantKind::Local,     VariantKind::Strided, VariantKind::Fixed,     VariantKind::BigBird,
+    VariantKind::TopK,   VariantKind::Linformer, VariantKind::Nystrom, VariantKind::Performer, VariantKind::Svd};
+
+const char* name(VariantKind v);  // dense, local, strided, fixed, bigbird, topk, linformer, nystrom, performer, svd
+VariantKind parse_variant(std::string_view s);
+bool is_sparse(VariantKind v);    // local, strided, fixed, bigbird, topk
+bool is_low_rank(VariantKind v);  // linformer, nystrom, performer, svd
+
+// Every variant's parameters; each variant reads only its own.
+struct VariantParams {
+    VariantKind kind = VariantKind::Dense;
+    int window = 2;                 // local: keys within window*dilation on each side; bigbird: blocks each side
+    int dilation = 1;               // local: keep every dilation-th key in the window
+    std::vector<int> global_tokens; // local: positions that attend everywhere and are attended by all
+    int stride = 4;                 // strided: l; fixed: block length l
+    int summary = 1;                // fixed: c summary positions at the end of each block
+    int block = 2;                  // bigbird: block size b
+    int globals = 1;                // bigbird: the first g tokens are global
+    int random_blocks = 1;          // bigbird: r random key blocks per query block (seeded)
+    int top_k = 4;                  // topk: keys kept per query
+    int k = 4;                      // linformer: projected length
+    int landmarks = 4;              // nystrom: m landmarks (segment means)
+    int features = 16;              // performer: random features
+    int rank = 4;                   // svd: kept singular values
+    bool operator==(const VariantParams&) const = default;
+};
+
+// Sparse patterns, (n, m), true = kept. Definitions (0-based i query, j key):
+// local:   |i - j| <= window*dilation and (i - j) % dilation == 0, or i or j is global.
+MaskMatrix local_pattern(int n, int m, int window, int dilation, const std::vector<int>& global_tokens);
+// strided (Child et al.): |i - j| < stride, or (i - j) % stride == 0.
+MaskMatrix strided_pattern(int n, int m, int stride);
+// fixed (Child et al.): j in i's block of length l, or j % l >= l - c (the block's summary positions).
+MaskMatrix fixed_pattern(int n, int m, int block, int summary);
+// bigbird: blocks of size b (the last may be short); query block qb keeps key blocks
+// within `window` blocks, `random_blocks` other key blocks drawn with `seed`, and the first
+// `globals` tokens attend and are attended everywhere.
+MaskMatrix bigbird_pattern(int n, int m, int block, int window, int globals, int random_blocks, std::uint64_t seed);
+// topk: per row, the k largest finite logits (ties to the lower index).
+MaskMatrix topk_pattern(const Matrix& logits, int k);
+
+// Low-rank factors, per head.
+// Linformer: K' = E K, V' = F V with E, F (k, m); P = softmax(Q K'^T / sqrt(d) / T) (n, k);
+// output = P V' = (P F) V, so A_eff = P F.
+Matrix linformer_projection(int k, int m, std::uint64_t seed, std::string_view name);  // N(0, 1/k)
+Matrix linformer_effective(const Matrix& Q, const Matrix& K, const Matrix& E, const Matrix& F, double temperature);
+
+// Nystrom (Xiong et al.): landmarks are means of m contiguous segments of Q and K (segment s
+// covers rows [floor(s n / m), floor((s+1) n / m))). With scale c = 1 / (sqrt(d) T):
+// A_eff = softmax(c Q K~^T) pinv(softmax(c Q~ K~^T)) softmax(c Q~ K^T).
+Matrix segment_means(const Matrix& x, int segments);
+// The iterative Moore-Penrose pseudo-inverse of Razavi et al., as in Nystromformer.
+Matrix iterative_pinv(const Matrix& a, int iterations);
+inline constexpr int kPinvIterations = 20;
+Matrix nystrom_effective(const Matrix& Q, const Matrix& K, const Matrix& Q_landmarks, const Matrix& K_landmarks,
+                         double temperature);
+
+// Performer FAVOR+ (Choromanski et al.): W (features, d) has orthogonal rows in blocks of d,
+// each scaled to the norm of a Gaussian vector. With x scaled by (d^(1/4) sqrt(T))^-1,
+// phi(x) = exp(W x - |x|^2 / 2) / sqrt(features). A_eff = rows of phi(Q) phi(K)^T normalized.
+Matrix performer_features(int features, int d, std::uint64_t seed);
+Matrix performer_phi(const Matrix& x, const Matrix& W, double temperature);  // (rows, features)
+// Masked pairs get no kernel weight (causal Performer computes the same with prefix sums).
+Matrix performer_effective(const Matrix& Q, const Matrix& K, const Matrix& W, double temperature,
+                           const MaskMatrix& allowed);
+
+// The best rank-r approximation of the exact weights (Eckart-Young): U_r S_r V_r^T.
+struct TruncatedSvd {
+    Matrix U;         // (n, r)
+    Vector S;         // (r)
+    Matrix V;         // (m, r)
+    Matrix effective; // (n, m)
+};
+TruncatedSvd truncated_svd(const Matrix& attention, int rank);
+Vector singular_values(const Matrix& a);  // descending
+
+}  // namespace attnscope

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Contract tests for the attnscope command line (standard library only).
+
+Bad input: exit code 2, nothing on stdout, exactly one line on stderr that starts with
+"attnscope: " and names the problem, and no output file (nor its .tmp) left behind.
+--help exits 0. A good trace exits 0, says nothing on stderr, and writes schema attnscope.trace/1.
+
+Usage: cli_test.py ATTNSCOPE WORKDIR CASE     (CASE "all" runs every case)
+       cli_test.py --list                     (the case names, ';'-separated, for CMake)
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+# name: (arguments after the executable, phrases the one stderr line must contain)
+BAD_INPUT = {
+    "heads-not-dividing": (["trace", "--d-model", "64", "--heads", "5"], ["heads (5) must divide d_model (64)", "try 4 or 8"]),
+    "empty-text": (["trace", "--text", ""], ["the text has no tokens"]),
+    "whitespace-text": (["trace", "--text", "  \t "], ["no tokens"]),
+    "unknown-pe": (["trace", "--pe", "fourier"], ["unknown positional encoding 'fourier'", "rope"]),
+    "unknown-mask": (["trace", "--mask", "future"], ["unknown mask 'future'", "causal+padding"]),
+    "nan-set": (["trace", "--set", "W_Q[0,0]=nan"], ["W_Q[0,0]", "not a finite number"]),
+    "inf-set": (["trace", "--set", "W_Q[0,0]=inf"], ["not a finite number"]),
+    "out-of-range-set": (["trace", "--d-model", "64", "--set", "W_Q[64,0]=1"], ["W_Q[64,0] is outside W_Q (64 x 64)"]),
+    "malformed-set": (["trace", "--set", "W_Q=1"], ["MATRIX[ROW,COL]=VALUE"]),
+    "unknown-set-matrix": (["trace", "--set", "W_X[0,0]=1"], ["cannot edit 'W_X'"]),
+    "too-many-tokens": (["trace", "--text", "a " * 2000], ["2000 tokens", "1024"]),
+    "learned-past-512": (["trace", "--pe", "learned", "--text", "a " * 600], ["512 rows", "600 tokens"]),
+    "causal-cross": (["trace", "--text", "a b", "--cross-text", "c d", "--mask", "causal"], ["causal mask needs self-attention"]),
+    "unknown-flag": (["trace", "--frobnicate"], ["--frobnicate"]),
+    "non-number-heads": (["trace", "--heads", "four"], ["--heads", "four"]),
+    "zero-temperature": (["trace", "--temperature", "0"], ["temperature (0)", "at least 0.001"]),
+    "tiny-temperature": (["trace", "--temperature", "1e-310"], ["temperature (1e-310)", "at least 0.001"]),
+    "invalid-utf8": (["trace", "--text", b"caf\xc3".decode("utf-8", "surrogateescape")], ["not valid UTF-8"]),
+    "unwritable-out": (["trace", "--text", "a b", "--out", "/nonexistent-attnscope-dir/x.json"], ["cannot write", "folder exists"]),
+    "tokenize-invalid-utf8": (["tokenize", "--text", b"\xff".decode("utf-8", "surrogateescape")], ["not valid UTF-8"]),
+}
+
+
+def run(exe, args):
+    return subprocess.run([exe, *args], capture_output=True, timeout=60)
+
+
+def check_bad_input(exe, workdir, name):
+    args, phrases = BAD_INPUT[name]
+    out = os.path.join(workdir, name + ".json")
+    if args[0] == "trace" and "--out" not in args:
+        args = [*args, "--out", out]
+    done = run(exe, args)
+    stderr = done.stderr.decode("utf-8", "replace")
+    problems = []
+    if done.returncode != 2:
+        problems.append(f"exit code {done.returncode}, expected 2")
+    if done.stdout:
+        problems.append(f"stdout not empty: {done.stdout[:200]!r}")
+    lines = stderr.split("\n")
+    if len(lines) != 2 or lines[1] != "" or not lines[0]:
+        problems.append(f"stderr is not exactly one line: {stderr!r}")
+    if not stderr.startswith("attnscope: "):
+        problems.append(f"stderr does not start with 'attnscope: ': {stderr!r}")
+    for phrase in phrases:
+        if phrase not in stderr:
+            problems.append(f"stderr does not mention {phrase!r}: {stderr!r}")
+    for leftover in (out, out + ".tmp"):
+        if os.path.exists(leftover):
+            problems.append(f"left a file behind: {leftover}")
+    return problems
+
+
+def check_help(exe, workdir):
+    problems = []
+    done = run(exe, ["--help"])
+    text = done.stdout.decode()
+    if done.returncode != 0:
+        problems.append(f"--help exited {done.returncode}")
+    for word in ("trace", "tokenize"):
+        if word not in text:
+            problems.append(f"--help does not list {word}")
+    done = run(exe, ["trace", "--help"])
+    text = done.stdout.decode()
+    if done.returncode != 0:
+        problems.append(f"trace --help exited {done.returncode}")
+    for flag in ("--text", "--d-model", "--heads", "--pe", "--mask", "--temperature", "--set", "--out"):
+        if flag not in text:
+            problems.append(f"trace --help does not list {flag}")
+    return problems
+
+
+def check_good_trace(exe, workdir):
+    problems = []
+    out = os.path.join(workdir, "good.json")
+    done = run(exe, ["trace", "--text", "the cat sat on the mat", "--d-model", "16", "--heads", "4",
+                     "--pe", "rope", "--mask", "causal", "--out", out])
+    if done.returncode != 0:
+        return [f"exit code {done.returncode}: {done.stderr!r}"]
+    if done.stderr:
+        problems.append(f"stderr not empty: {done.stderr!r}")
+    with open(out, encoding="utf-8") as f:
+        trace = json.load(f)
+    if trace.get("schema") != "attnscope.trace/1":
+        problems.append(f"schema is {trace.get('schema')!r}")
+    if trace["tokens"] != ["the", "cat", "sat", "on", "the", "mat"]:
+        problems.append(f"tokens are {trace['tokens']}")
+    cfg = trace["config"]
+    expected = {"d_model": 16, "heads": 4, "d_head": 4, "pe": "rope", "mask": "causal", "n": 6, "m": 6}
+    for key, value in expected.items():
+        if cfg.get(key) != value:
+            problems.append(f"config.{key} is {cfg.get(key)!r}, expected {value!r}")
+    if len(trace["heads"]) != 4:
+        problems.append(f"{len(trace['heads'])} heads")
+    if os.path.exists(out + ".tmp"):
+        problems.append("left the .tmp file behind")
+    return problems
+
+
+def check_trace_to_stdout(exe, workdir):
+    done = run(exe, ["trace", "--text", "a b", "--d-model", "4", "--heads", "2", "--out", "-"])
+    if done.returncode != 0:
+        return [f"exit code {done.returncode}: {done.stderr!r}"]
+    trace = json.loads(done.stdout)
+    return [] if trace.get("schema") == "attnscope.trace/1" and trace["tokens"] == ["a", "b"] else [
+        f"unexpected stdout: {done.stdout[:200]!r}"]
+
+
+def check_tokenize(exe, workdir):
+    done = run(exe, ["tokenize", "--text", "The cat didn't pay 3.14. The cat", "--bos"])
+    if done.returncode != 0:
+        return [f"exit code {done.returncode}: {done.stderr!r}"]
+    got = json.loads(done.stdout)
+    pieces = ["<bos>", "The", "cat", "didn't", "pay", "3.14", ".", "The", "cat"]
+    ids = [0, 1, 2, 3, 4, 5, 6, 1, 2]  # a piece keeps the id of its first appearance
+    problems = []
+    if got.get("pieces") != pieces:
+        problems.append(f"pieces {got.get('pieces')}, expected {pieces}")
+    if got.get("ids") != ids:
+        problems.append(f"ids {got.get('ids')}, expected {ids}")
+    done = run(exe, ["tokenize", "--text", "自注意力机制让每个词关注序列中的其他词。"])
+    if done.returncode != 0 or len(json.loads(done.stdout)["pieces"]) != 20:
+        problems.append(f"Chinese sentence: {done.stdout!r} {done.stderr!r}")
+    return problems
+
+
+GOOD = {"help": check_help, "good-trace": check_good_trace, "trace-to-stdout": check_trace_to_stdout,
+        "tokenize": check_tokenize}
+
+
+def main():
+    if sys.argv[1:] == ["--list"]:
+        print(";".join(list(BAD_INPUT) + list(GOOD)), end="")
+        return 0
+    if len(sys.argv) != 4:
+        print(__doc__)
+        return 2
+    exe, workdir, case = sys.argv[1:]
+    names = list(BAD_INPUT) + list(GOOD) if case == "all" else [case]
+    failed = 0
+    for name in names:
+        case_dir = os.path.join(workdir, name)
+        shutil.rmtree(case_dir, ignore_errors=True)
+        os.makedirs(case_dir)
+        if name in BAD_INPUT:
+            problems = check_bad_input(exe, case_dir, name)
+        elif name in GOOD:
+            problems = GOOD[name](exe, case_dir)
+        else:
+            print(f"unknown case {name!r}; cases: {', '.join(list(BAD_INPUT) + list(GOOD))}")
+            return 2
+        print(("ok   " if not problems else "FAIL ") + name)
+        for p in problems:
+            print("     " + p)
+        failed += bool(problems)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,248 @@
+#!/usr/bin/python3
+"""Screenshot tests: run `attnscope render` and check the pixels of the PNG it writes.
+
+Usage:
+  gui_screenshots.py --list                       (the case names, ';'-separated, for CMake)
+  gui_screenshots.py ATTNSCOPE WORKDIR CASE       (one case; exit 0 pass, 1 fail, 77 skipped)
+  gui_screenshots.py ATTNSCOPE WORKDIR            (every case)
+
+Needs Debian's /usr/bin/python3 (numpy and PIL) and, for the rendering cases, a display:
+CI runs ctest under xvfb-run. Heatmaps are found through `render --layout-json FILE`, which
+writes each heatmap's cell rectangle (id, x0, y0, x1, y1, rows, cols) in PNG pixels.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image
+
+SKIP = 77
+PANELS = ["input", "stepper", "matrices", "attention", "softmax", "multihead", "positional", "export"]
+MASKED = (112, 112, 112)  # gui/colormap.hpp kMaskedColor
+# Viridis stops as documented in app/gui/colormap.cpp; the heatmap shader interpolates between them.
+VIRIDIS_STOPS = np.array([(68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144, 141),
+                          (39, 173, 129), (92, 200, 99), (170, 220, 50), (253, 231, 37)], dtype=float)
+SENTENCE = "the cat sat on the mat because it was warm"
+TRACE_OPTIONS = ["--text", SENTENCE, "--d-model", "32", "--heads", "2", "--seed", "7", "--pe", "sinusoidal"]
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+class Runner:
+    def __init__(self, exe, workdir):
+        self.exe, self.workdir = exe, workdir
+        os.makedirs(workdir, exist_ok=True)
+
+    def path(self, name):
+        return os.path.join(self.workdir, name)
+
+    def run(self, args):
+        # A busy shared X server now and then refuses a connection (GLFW: "Failed to open display"):
+        # try again rather than report a broken GUI.
+        for attempt in range(3):
+            p = subprocess.run([self.exe] + args, capture_output=True, text=True, timeout=60)
+            if "no display found" not in p.stderr or not os.environ.get("DISPLAY"):
+                break
+        return p
+
+    def render(self, name, args, layout=False):
+        """Renders to WORKDIR/name.png; returns (RGB array, layout dict or None)."""
+        out = self.path(name + ".png")
+        extra = ["--layout-json", self.path(name + ".layout.json")] if layout else []
+        p = self.run(["render", "--out", out] + extra + args)
+        check(p.returncode == 0, f"render {' '.join(args)} exited {p.returncode}: {p.stderr.strip()}")
+        image = np.asarray(Image.open(out).convert("RGB")).astype(int)
+        return image, (json.load(open(self.path(name + ".layout.json"))) if layout else None)
+
+    def trace(self, name, args):
+        out = self.path(name + ".json")
+        p = self.run(["trace", "--out", out] + args)
+        check(p.returncode == 0, f"trace exited {p.returncode}: {p.stderr.strip()}")
+        return json.load(open(out))
+
+
+def distinct_colours(image):
+    return len(np.unique(image.reshape(-1, 3), axis=0))
+
+
+def require_not_blank(image, what, min_colours):
+    colours = distinct_colours(image)
+    flat = image.reshape(-1, 3)
+    values, counts = np.unique(flat, axis=0, return_counts=True)
+    background_share = counts.max() / len(flat)
+    check(colours >= min_colours, f"{what}: only {colours} distinct colours (want >= {min_colours}): blank?")
+    check(background_share < 0.98, f"{what}: {background_share:.1%} of the pixels are one colour: blank?")
+
+
+def heatmap(layout, hid, rows, cols):
+    found = [h for h in layout["heatmaps"] if h["id"] == hid]
+    check(len(found) == 1, f"want one heatmap '{hid}' in the layout, got {layout['heatmaps']}")
+    h = found[0]
+    check((h["rows"], h["cols"]) == (rows, cols), f"heatmap '{hid}' is {h['rows']}x{h['cols']}, want {rows}x{cols}")
+    check(h["x1"] - h["x0"] >= 2 * cols and h["y1"] - h["y0"] >= 2 * rows, f"heatmap '{hid}' is too small: {h}")
+    return h
+
+
+def cell_colour(image, h, i, j):
+    """The mean colour of the middle of cell (i, j): away from outlines drawn on cell edges."""
+    cw, ch = (h["x1"] - h["x0"]) / h["cols"], (h["y1"] - h["y0"]) / h["rows"]
+    cx, cy = int(h["x0"] + (j + 0.5) * cw), int(h["y0"] + (i + 0.5) * ch)
+    r = max(0, int(min(cw, ch) / 4) - 1)
+    return image[cy - r:cy + r + 1, cx - r:cx + r + 1].reshape(-1, 3).mean(axis=0)
+
+
+def viridis_position(rgb):
+    """Inverts viridis: the t in [0, 1] whose colour is nearest to rgb."""
+    t = np.linspace(0, 1, 1025)
+    x = t * (len(VIRIDIS_STOPS) - 1)
+    i = np.minimum(x.astype(int), len(VIRIDIS_STOPS) - 2)
+    f = (x - i)[:, None]
+    table = VIRIDIS_STOPS[i] * (1 - f) + VIRIDIS_STOPS[i + 1] * f
+    return t[np.argmin(((table - rgb) ** 2).sum(axis=1))]
+
+
+# ---- cases ----
+
+def case_default_layout_not_blank(r):
+    image, _ = r.render("default_layout", ["--step", "softmax", "--query", "3", "--size", "1600x960"])
+    check(image.shape == (960, 1600, 3), f"the PNG is {image.shape}, want 960x1600 RGB")
+    require_not_blank(image, "the default layout", 500)
+
+
+def case_all_panels_not_blank(r):
+    panels = [a for p in PANELS for a in ("--panel", p)]
+    image, layout = r.render("all_panels", panels + ["--step", "softmax", "--size", "1600x960"], layout=True)
+    require_not_blank(image, "all panels tiled", 500)
+    check(any(h["id"] == "attention" for h in layout["heatmaps"]), "the attention heatmap is not drawn")
+
+
+def panel_case(panel):
+    def case(r):
+        image, _ = r.render("panel_" + panel, ["--panel", panel, "--step", "softmax", "--size", "1000x700"])
+        require_not_blank(image, f"panel {panel}", 16)
+    return case
+
+
+def case_softmax_argmax_matches_engine(r):
+    """Each row's most yellow cell is the engine's largest weight; every cell's colour is its weight."""
+    head = 1
+    weights = np.array(r.trace("argmax_trace", TRACE_OPTIONS)["heads"][head]["attention"], dtype=float)
+    n = weights.shape[0]
+    image, layout = r.render("argmax", TRACE_OPTIONS + ["--panel", "attention", "--step", "softmax", "--head",
+                                                       str(head), "--size", "1100x900"], layout=True)
+    h = heatmap(layout, "attention", n, n)
+    shown = np.array([[viridis_position(cell_colour(image, h, i, j)) for j in range(n)] for i in range(n)])
+    for i in range(n):
+        want, got = int(np.argmax(weights[i])), int(np.argmax(shown[i]))
+        # Two weights closer than a colour step can swap; then the brighter cell must be a near-maximum.
+        check(got == want or weights[i][got] >= weights[i][want] - 0.02,
+              f"row {i}: brightest cell is column {got} (weight {weights[i][got]:.4f}), "
+              f"the engine's maximum is column {want} (weight {weights[i][want]:.4f})")
+    error = np.abs(shown - weights).max()
+    check(error < 0.03, f"a cell's colour is off its weight by {error:.3f} (viridis position vs weight)")
+
+
+def case_causal_mask_grey(r):
+    """With a causal mask, the logits heatmap shows every future key in the masked grey, and only those."""
+    n = len(SENTENCE.split())
+    image, layout = r.render("masked", TRACE_OPTIONS + ["--mask", "causal", "--panel", "attention", "--step", "mask",
+                                                       "--size", "1100x900"], layout=True)
+    h = heatmap(layout, "attention", n, n)
+    for i in range(n):
+        for j in range(n):
+            c = cell_colour(image, h, i, j)
+            distance = np.abs(c - MASKED).max()
+            if j > i:
+                check(distance < 1.0, f"cell ({i},{j}) is masked but has colour {c.round()}, want {MASKED}")
+            else:
+                check(distance > 10.0, f"cell ({i},{j}) is not masked but is grey {c.round()}")
+
+
+def row_label_crops(r, name, text):
+    image, layout = r.render(name, ["--text", text, "--d-model", "16", "--heads", "2", "--panel", "attention",
+                                    "--step", "softmax", "--size", "900x700"], layout=True)
+    h = heatmap(layout, "attention", len(text), len(text))
+    ch = (h["y1"] - h["y0"]) / h["rows"]
+    x1 = int(h["x0"]) - 3  # labels are right-aligned 4 px left of the cells; 16 px hold most of one glyph
+    check(x1 >= 16, f"no room for row labels left of the heatmap: {h}")
+    return [image[int(h["y0"] + i * ch) + 2:int(h["y0"] + (i + 1) * ch) - 2, x1 - 16:x1] for i in range(h["rows"])]
+
+
+def case_chinese_labels(r):
+    """Six different CJK characters give six different row labels, none of them the '?' fallback."""
+    chinese = row_label_crops(r, "chinese", "自注意力机制")
+    fallback = row_label_crops(r, "question_marks", "??????")
+    # Row 0 is the selected query, drawn in another colour; compare rows 1..5.
+    for i in range(2, 6):
+        check(np.array_equal(fallback[i], fallback[1]), "identical '?' labels render differently: crops misplaced")
+    for i in range(1, 6):
+        check(chinese[i].shape == fallback[i].shape, "the two renders have different layouts")
+        check(np.abs(chinese[i] - chinese[i].reshape(-1, 3)[0]).max() > 60, f"row {i}'s label is empty")
+        check(not np.array_equal(chinese[i], fallback[i]), f"row {i}'s label is drawn as '?': CJK font missing?")
+        for k in range(1, i):
+            check(not np.array_equal(chinese[i], chinese[k]), f"rows {k} and {i} show the same glyph")
+
+
+def bad_argument_case(args, expected):
+    def case(r):
+        p = r.run(["render", "--out", r.path("never.png")] + args)
+        lines = [l for l in p.stderr.splitlines() if l.strip()]
+        check(p.returncode == 2, f"render {' '.join(args)} exited {p.returncode}, want 2 ({p.stderr.strip()})")
+        check(len(lines) == 1, f"want one line on stderr, got {len(lines)}: {p.stderr!r}")
+        check(expected in lines[0], f"want '{expected}' in the message, got {lines[0]!r}")
+    case.needs_display = False
+    return case
+
+
+CASES = {
+    "default-layout-not-blank": case_default_layout_not_blank,
+    "all-panels-not-blank": case_all_panels_not_blank,
+    **{f"panel-{p}-renders": panel_case(p) for p in PANELS},
+    "softmax-argmax-matches-engine": case_softmax_argmax_matches_engine,
+    "causal-mask-is-grey": case_causal_mask_grey,
+    "chinese-labels-render": case_chinese_labels,
+    "bad-panel-exits-2": bad_argument_case(["--panel", "nope"], "unknown panel 'nope'"),
+    "bad-size-exits-2": bad_argument_case(["--size", "10x10"], "out of range"),
+    "unreadable-size-exits-2": bad_argument_case(["--size", "big"], "WIDTHxHEIGHT"),
+}
+
+
+def run_case(runner, name):
+    case = CASES[name]
+    if getattr(case, "needs_display", True) and not os.environ.get("DISPLAY"):
+        print(f"SKIP {name}: no DISPLAY (run under xvfb-run)")
+        return SKIP
+    try:
+        case(runner)
+    except Failure as e:
+        print(f"FAIL {name}: {e}")
+        return 1
+    print(f"ok   {name}")
+    return 0
+
+
+def main():
+    if sys.argv[1:] == ["--list"]:
+        print(";".join(CASES), end="")
+        return 0
+    if len(sys.argv) not in (3, 4) or (len(sys.argv) == 4 and sys.argv[3] not in CASES):
+        print(__doc__ + "\ncases: " + ", ".join(CASES), file=sys.stderr)
+        return 2
+    runner = Runner(sys.argv[1], sys.argv[2])
+    if len(sys.argv) == 4:
+        return run_case(runner, sys.argv[3])
+    results = [run_case(runner, name) for name in CASES]
+    return 1 if 1 in results else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
