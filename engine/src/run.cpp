@@ -60,10 +60,12 @@ std::vector<std::string> sequence_tokens(const std::string& text, const Inputs& 
 
 // Variant parameters that depend on the sequence lengths (the rest are checked by validate()).
 void check_variant_sizes(const VariantParams& v, int n, int m) {
-    for (int g : v.global_tokens)
-        if (g >= std::max(n, m))
-            throw Error("global token " + std::to_string(g) + " is past the end of the text (" + std::to_string(std::max(n, m)) +
-                        " tokens): choose positions 0.." + std::to_string(std::max(n, m) - 1));
+    if (v.kind == VariantKind::Local)
+        for (int g : v.global_tokens)
+            if (g >= std::max(n, m))
+                throw Error("global token " + std::to_string(g) + " is past the end of the text (" +
+                            std::to_string(std::max(n, m)) + " tokens): choose positions 0.." +
+                            std::to_string(std::max(n, m) - 1));
     if (v.kind == VariantKind::Nystrom && v.landmarks > std::min(n, m))
         throw Error("nystrom needs at most as many landmarks as tokens: landmarks (" + std::to_string(v.landmarks) +
                     ") > " + std::to_string(std::min(n, m)) + " tokens; lower --landmarks");
