@@ -12,6 +12,7 @@
 #include "gui/panels/attention.hpp"
 #include "gui/panels/export.hpp"
 #include "gui/panels/input.hpp"
+#include "gui/panels/lessons.hpp"
 #include "gui/panels/matrices.hpp"
 #include "gui/panels/multihead.hpp"
 #include "gui/panels/positional.hpp"
@@ -24,7 +25,7 @@ namespace attnscope::gui {
 // over the right and left columns.
 struct Windows {
     bool input = true, stepper = true, matrices = true, attention = true, softmax = true, multihead = true,
-         positional = false, export_files = false, compare = false;
+         positional = false, export_files = false, compare = false, lessons = false;
 };
 
 struct PanelStates {
@@ -37,6 +38,7 @@ struct PanelStates {
     PositionalPanelState positional;
     ExportPanelState export_files;
     ComparePanelState compare;
+    LessonsPanelState lessons;
 };
 
 enum class Theme { Dark, Light };

@@ -67,6 +67,7 @@ Edits draw_panel_body(const PanelInfo& p, AppState& app) {
     if (id == "positional") return draw_positional_panel(t, sel, s.positional);
     if (id == "export") return draw_export_panel(t, sel, s.export_files);
     if (id == "compare") return draw_compare_panel(t, app.compared, sel, s.compare);
+    if (id == "lessons") return draw_lessons_panel(t, sel, s.lessons);
     return {};
 }
 
@@ -87,6 +88,7 @@ const std::vector<PanelInfo>& panels() {
         {"positional", "Positional encoding", &Windows::positional, {Step::AddPositional}, 0.65f, 0.0f, 0.35f, 0.5f},
         {"export", "Export", &Windows::export_files, {}, 0.0f, 0.42f, 0.27f, 0.3f},
         {"compare", "Compare variants", &Windows::compare, {}, 0.15f, 0.05f, 0.7f, 0.9f},
+        {"lessons", "Lessons", &Windows::lessons, {}, 0.0f, 0.42f, 0.27f, 0.58f},
     };
     return all;
 }
