@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
     attnscope::cli::add_trace_command(app);
     attnscope::cli::add_tokenize_command(app);
     attnscope::cli::add_render_command(app);
+    attnscope::cli::add_bench_command(app);
     try {
         app.parse(argc, argv);
         if (app.get_subcommands().empty()) attnscope::gui::run_gui(attnscope::gui::AppState{});

@@ -34,6 +34,7 @@ void add_input_options(CLI::App& cmd, InputOptions& o) {
     cmd.add_option("--top-k", v.top_k, "topk: keys kept per query")->group(group);
     cmd.add_option("--k", v.k, "linformer: projected length k")->group(group);
     cmd.add_option("--landmarks", v.landmarks, "nystrom: landmarks m")->group(group);
+    cmd.add_option("--pinv-iterations", v.pinv_iterations, "nystrom: pseudo-inverse iterations")->group(group);
     cmd.add_option("--features", v.features, "performer: random features m")->group(group);
     cmd.add_option("--rank", v.rank, "svd: rank r")->group(group);
 }

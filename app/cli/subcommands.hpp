@@ -7,5 +7,6 @@ namespace attnscope::cli {
 void add_trace_command(CLI::App& app);
 void add_tokenize_command(CLI::App& app);
 void add_render_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 }  // namespace attnscope::cli

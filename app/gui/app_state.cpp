@@ -4,6 +4,7 @@
 
 #include "attnscope/error.hpp"
 #include "attnscope/run.hpp"
+#include "gui/frame.hpp"
 
 namespace attnscope::gui {
 
@@ -51,6 +52,8 @@ void apply(AppState& app, const Edits& edits) {
     if (edits.head) app.selection.head = *edits.head;
     if (edits.query) app.selection.query = *edits.query;
     if (edits.step) app.selection.step = *edits.step;
+    for (const std::string& id : edits.open_panels)
+        if (const PanelInfo* p = find_panel(id)) app.windows.*p->open = true;
     const bool new_inputs = edits.inputs && !(*edits.inputs == app.inputs);
     if (new_inputs) {
         app.inputs = *edits.inputs;

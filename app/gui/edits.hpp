@@ -2,6 +2,7 @@
 // What panels hand back to the frame loop: a change to the inputs (the engine re-runs)
 // or to the selection. Panels never change state themselves.
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "attnscope/inputs.hpp"
@@ -21,6 +22,7 @@ struct Edits {
     std::optional<int> head, query;
     std::optional<Step> step;
     std::optional<std::vector<VariantParams>> compared;  // the Compare panel's variants (at most 3)
+    std::vector<std::string> open_panels;                 // panel ids whose windows to open (lessons)
 
     // Later edits win: only one widget changes per frame in practice.
     void merge(const Edits& later) {
@@ -29,6 +31,7 @@ struct Edits {
         if (later.query) query = later.query;
         if (later.step) step = later.step;
         if (later.compared) compared = later.compared;
+        open_panels.insert(open_panels.end(), later.open_panels.begin(), later.open_panels.end());
     }
 };
 

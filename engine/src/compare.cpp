@@ -78,7 +78,7 @@ Cost attention_cost(const VariantParams& v, long long n, long long m, long long 
         case VariantKind::Nystrom: {
             const double l = v.landmarks;
             c.flops = 2.0 * (n + m) * d + 2.0 * n * l * d + 2.0 * l * l * d + 2.0 * l * m * d  // means and scores
-                      + kPinvIterations * 8.0 * l * l * l                                     // pseudo-inverse
+                      + v.pinv_iterations * 8.0 * l * l * l                                   // pseudo-inverse
                       + 2.0 * l * m * d + 2.0 * l * l * d + 2.0 * n * l * d;                   // applied to V
             c.bytes = io + f * (n * l + l * l + l * m + 2.0 * l * d);
             break;

@@ -50,7 +50,10 @@ void validate_variant(const Inputs& in) {
             break;
         case VariantKind::TopK: require_range("top-k", v.top_k, 1, kMaxTokens, "--top-k 4"); break;
         case VariantKind::Linformer: require_range("k", v.k, 1, kMaxTokens, "--k 4"); break;
-        case VariantKind::Nystrom: require_range("landmarks", v.landmarks, 1, kMaxTokens, "--landmarks 4"); break;
+        case VariantKind::Nystrom:
+            require_range("landmarks", v.landmarks, 1, kMaxTokens, "--landmarks 4");
+            require_range("pinv iterations", v.pinv_iterations, 1, 100, "--pinv-iterations 6");
+            break;
         case VariantKind::Performer: require_range("features", v.features, 1, 4096, "--features 64"); break;
         case VariantKind::Svd: require_range("rank", v.rank, 1, kMaxTokens, "--rank 4"); break;
     }

@@ -140,7 +140,8 @@ void attend_variant(HeadTrace& head, const Trace& t, int h) {
         case VariantKind::Nystrom:
             head.Q_landmarks = segment_means(head.Q, v.landmarks);  // (l, d_head)
             head.K_landmarks = segment_means(head.K, v.landmarks);  // (l, d_head)
-            head.attention = nystrom_effective(head.Q, head.K, head.Q_landmarks, head.K_landmarks, T);
+            head.attention =
+                nystrom_effective(head.Q, head.K, head.Q_landmarks, head.K_landmarks, T, v.pinv_iterations);
             rank = v.landmarks;
             break;
         case VariantKind::Performer:

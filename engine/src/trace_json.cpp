@@ -41,7 +41,7 @@ json variant_to_json(const VariantParams& v) {
             {"global_tokens", v.global_tokens}, {"stride", v.stride}, {"summary", v.summary},
             {"block", v.block},          {"globals", v.globals},     {"random_blocks", v.random_blocks},
             {"top_k", v.top_k},          {"k", v.k},                 {"landmarks", v.landmarks},
-            {"features", v.features},    {"rank", v.rank}};
+            {"features", v.features},    {"rank", v.rank},           {"pinv_iterations", v.pinv_iterations}};
 }
 
 VariantParams variant_from_json(const std::string& variant, const json& j) {
@@ -60,6 +60,7 @@ VariantParams variant_from_json(const std::string& variant, const json& j) {
     v.landmarks = j.value("landmarks", v.landmarks);
     v.features = j.value("features", v.features);
     v.rank = j.value("rank", v.rank);
+    v.pinv_iterations = j.value("pinv_iterations", v.pinv_iterations);
     return v;
 }
 

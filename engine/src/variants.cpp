@@ -146,12 +146,12 @@ Matrix iterative_pinv(const Matrix& a, int iterations) {
 }
 
 Matrix nystrom_effective(const Matrix& Q, const Matrix& K, const Matrix& Q_landmarks, const Matrix& K_landmarks,
-                         double temperature) {
+                         double temperature, int pinv_iterations) {
     const double c = 1.0 / (std::sqrt(static_cast<double>(Q.cols())) * temperature);
     const Matrix left = softmax_rows(c * Q * K_landmarks.transpose());             // (n, l)
     const Matrix middle = softmax_rows(c * Q_landmarks * K_landmarks.transpose());  // (l, l)
     const Matrix right = softmax_rows(c * Q_landmarks * K.transpose());            // (l, m)
-    return left * iterative_pinv(middle, kPinvIterations) * right;                 // (n, m)
+    return left * iterative_pinv(middle, pinv_iterations) * right;                 // (n, m)
 }
 
 Matrix performer_features(int features, int d, std::uint64_t seed) {

@@ -169,7 +169,10 @@ Matrix exact_pinv(const Matrix& a) {
     return Eigen::MatrixXd(a).completeOrthogonalDecomposition().pseudoInverse();
 }
 
-// Error bound of kPinvIterations steps of Z <- Z (13 I - A Z (15 I - A Z (7 I - A Z))) / 4 from
+// Enough iterations for the pseudo-inverse to converge on the well-conditioned test matrices.
+constexpr int kExactPinvIterations = 20;
+
+// Error bound of `iterations` steps of Z <- Z (13 I - A Z (15 I - A Z (7 I - A Z))) / 4 from
 // Z_0 = A^T / (|A|_1 |A|_inf). Every Z_k is A^T times a polynomial of A A^T, so each singular
 // value sigma of A moves on its own: x = sigma^2 / (|A|_1 |A|_inf), x <- x (13 - 15x + 7x^2 - x^3) / 4,
 // and Z_k has singular value x_k / sigma where the pseudo-inverse has 1 / sigma. Hence
@@ -199,7 +202,7 @@ NystromRef ref_nystrom(const Matrix& Q, const Matrix& K, const Matrix& Ql, const
     r.middle = ref_softmax(ref_logits(Ql, Kl, T));  // (l, l)
     r.right = ref_softmax(ref_logits(Ql, K, T));    // (l, m)
     r.effective = r.left * exact_pinv(r.middle) * r.right;
-    r.bound = r.left.norm() * pinv_error_bound(r.middle, as::kPinvIterations) * r.right.norm();
+    r.bound = r.left.norm() * pinv_error_bound(r.middle, kExactPinvIterations) * r.right.norm();
     return r;
 }
 
@@ -534,17 +537,17 @@ TEST_CASE("variants: iterative_pinv is the Moore-Penrose pseudo-inverse", "[vari
     // A rank-1 u u^T with u = (1, 2): pinv = u u^T / |u|^4 = A / 25.
     Matrix a(2, 2);
     a << 1, 2, 2, 4;
-    test::require_near(as::iterative_pinv(a, as::kPinvIterations), Matrix(a / 25.0), 1e-12);
+    test::require_near(as::iterative_pinv(a, kExactPinvIterations), Matrix(a / 25.0), 1e-12);
     // diag(2, 0.5): inverse diag(0.5, 2).
     Matrix d = Matrix::Zero(2, 2);
     d(0, 0) = 2, d(1, 1) = 0.5;
     Matrix dinv = Matrix::Zero(2, 2);
     dinv(0, 0) = 0.5, dinv(1, 1) = 2;
-    test::require_near(as::iterative_pinv(d, as::kPinvIterations), dinv, 1e-12);
+    test::require_near(as::iterative_pinv(d, kExactPinvIterations), dinv, 1e-12);
     // A row-stochastic, diagonally dominant 5 x 5 matrix, as Nystrom's middle factor is.
     const Matrix s = ref_softmax(3.0 * Matrix::Identity(5, 5) + test_data(5, 5, 12));
-    REQUIRE(pinv_error_bound(s, as::kPinvIterations) < 1e-12);
-    test::require_near(as::iterative_pinv(s, as::kPinvIterations), exact_pinv(s), 1e-10);
+    REQUIRE(pinv_error_bound(s, kExactPinvIterations) < 1e-12);
+    test::require_near(as::iterative_pinv(s, kExactPinvIterations), exact_pinv(s), 1e-10);
 }
 
 TEST_CASE("variants: nystrom with m = n landmarks is dense attention", "[variants][exact][nystrom]") {
@@ -557,11 +560,37 @@ TEST_CASE("variants: nystrom with m = n landmarks is dense attention", "[variant
         // With l = n, A_eff = S Z S with Z the iterative pinv of S, so |A_eff - S|_F <= |S|_F^2 |Z - S^-1|_2.
         // The bound (from S's singular values, see pinv_error_bound) must be far below the tolerance
         // for the test to mean anything; 1e-6 then leaves room for rounding in 20 iterations.
-        const double bound = S.norm() * S.norm() * pinv_error_bound(S, as::kPinvIterations);
+        const double bound = S.norm() * S.norm() * pinv_error_bound(S, kExactPinvIterations);
         INFO("n = " << n << ", bound = " << bound);
         REQUIRE(bound < 1e-9);
-        test::require_near(as::nystrom_effective(Q, K, Ql, Kl, 1.0), S, 1e-6);
+        test::require_near(as::nystrom_effective(Q, K, Ql, Kl, 1.0, kExactPinvIterations), S, 1e-6);
     }
+}
+
+// What `iterations` steps of the iteration give, computed through A's SVD: each singular value
+// sigma of A becomes x_k / sigma in Z_k (see pinv_error_bound), so Z_k = V diag(x_k / sigma) U^T.
+Matrix iterated_pinv_by_svd(const Matrix& a, int iterations) {
+    const double norm1 = a.cwiseAbs().colwise().sum().maxCoeff(), norm_inf = a.cwiseAbs().rowwise().sum().maxCoeff();
+    Eigen::JacobiSVD<Eigen::MatrixXd> svd(Eigen::MatrixXd(a), Eigen::ComputeFullU | Eigen::ComputeFullV);
+    Eigen::VectorXd scale = svd.singularValues();
+    for (int i = 0; i < scale.size(); ++i) {
+        const double sigma = scale(i);
+        double x = sigma * sigma / (norm1 * norm_inf);
+        for (int it = 0; it < iterations; ++it) x = x * (13 - 15 * x + 7 * x * x - x * x * x) / 4;
+        scale(i) = sigma > 0 ? x / sigma : 0.0;
+    }
+    return svd.matrixV() * scale.asDiagonal() * svd.matrixU().transpose();
+}
+
+TEST_CASE("variants: nystrom's default 6 iterations equal the iteration computed through the SVD",
+          "[variants][nystrom]") {
+    const Matrix Q = test_data(12, 4, 71), K = test_data(12, 4, 72);
+    const Matrix Ql = ref_segment_means(Q, 4), Kl = ref_segment_means(K, 4);
+    const Matrix left = ref_softmax(ref_logits(Q, Kl, 1.0)), middle = ref_softmax(ref_logits(Ql, Kl, 1.0)),
+                 right = ref_softmax(ref_logits(Ql, K, 1.0));
+    REQUIRE(as::VariantParams{}.pinv_iterations == 6);
+    const Matrix expected = left * iterated_pinv_by_svd(middle, 6) * right;
+    test::require_near(as::nystrom_effective(Q, K, Ql, Kl, 1.0, 6), expected, 1e-9);
 }
 
 TEST_CASE("variants: nystrom with fewer landmarks matches the formula with an exact pseudo-inverse",
@@ -570,7 +599,7 @@ TEST_CASE("variants: nystrom with fewer landmarks matches the formula with an ex
     const Matrix Ql = ref_segment_means(Q, 3), Kl = ref_segment_means(K, 3);
     const NystromRef r = ref_nystrom(Q, K, Ql, Kl, 0.8);
     REQUIRE(r.bound < 1e-9);
-    test::require_near(as::nystrom_effective(Q, K, Ql, Kl, 0.8), r.effective, 1e-6 + r.bound);
+    test::require_near(as::nystrom_effective(Q, K, Ql, Kl, 0.8, kExactPinvIterations), r.effective, 1e-6 + r.bound);
 }
 
 TEST_CASE("variants: svd with r = n is the matrix itself; r < n drops the tail (Eckart-Young)",
@@ -786,13 +815,14 @@ TEST_CASE("variants: run() with nystrom landmarks = n reproduces exact attention
     for (int n : {3, 6}) {
         VariantParams v = params(VariantKind::Nystrom);
         v.landmarks = n;
+        v.pinv_iterations = kExactPinvIterations;
         const Inputs in = variant_inputs(n, v, Mask::None, Positional::Sinusoidal, 16, 2, 7, 1.0);
         // The tolerance is justified per head: |A_eff - S|_F <= |S|_F^2 |Z - S^-1|_2, bounded from S's
         // singular values (pinv_error_bound); it must be far below 1e-6.
         const Trace t = as::run(in);
         for (const as::HeadTrace& h : t.heads) {
             const Matrix S = ref_softmax(ref_logits(h.Q, h.K, 1.0));
-            const double bound = S.norm() * S.norm() * pinv_error_bound(S, as::kPinvIterations);
+            const double bound = S.norm() * S.norm() * pinv_error_bound(S, kExactPinvIterations);
             INFO("n = " << n << ", bound = " << bound);
             REQUIRE(bound < 1e-9);
             test::require_near(h.Q_landmarks, h.Q, 0.0);
@@ -899,6 +929,7 @@ TEST_CASE("variants: every variant's attention and output are recomputed from to
         cases.push_back({"linformer", v, Mask::None});
         v = params(VariantKind::Nystrom);
         v.landmarks = 3;
+        v.pinv_iterations = kExactPinvIterations;
         cases.push_back({"nystrom", v, Mask::None});
         v = params(VariantKind::Performer);
         v.features = 12;  // one full block of d_head = 8 and a partial one

@@ -137,25 +137,29 @@ double max_abs(const Matrix& m) {
     return r;
 }
 
-Scales shared_scales(const Matrix& exact, const std::vector<Column>& cols) {
+Scales shared_scales(const Matrix& exact, const std::vector<Column>& cols, bool unit) {
     Scales s;
     widen(s.lo, s.hi, exact);
     std::string outside;  // the variants that leave 0..1, with their ranges
     double r = 0;
     for (const Column& c : cols) {
         if (!c.head) continue;
-        double a = 0, b = 1;
+        double a = INFINITY, b = -INFINITY;
         widen(a, b, c.head->attention);
         if (a < 0 || b > 1)
-            outside += (outside.empty() ? "" : "; ") + std::string(name(c.run->variant.kind)) + " " +
+            outside += (outside.empty() ? "" : ", ") + std::string(name(c.run->variant.kind)) + " " +
                        format("%.3g", a) + ".." + format("%.3g", b);
         s.lo = std::min(s.lo, a), s.hi = std::max(s.hi, b);
         r = std::max(r, max_abs(c.difference));
     }
-    if (!outside.empty()) {
-        s.note = "The scale leaves 0..1 for " + outside + ": low-rank effective matrices need not be distributions.";
+    if (!outside.empty() && unit) {
+        s.note = "Clipped to 0..1: " + outside + " (low-rank: not a distribution).";
+        s.lo = 0, s.hi = 1;
+    } else if (!outside.empty()) {
+        s.note = "It leaves 0..1 for " + outside + " (low-rank: not a distribution)";
         if (s.lo < kScaleFloor || s.hi > kScaleCeiling)
-            s.note += format(" Clipped to %g..", kScaleFloor) + format("%g.", kScaleCeiling);
+            s.note += format(", clipped to %g..", kScaleFloor) + format("%g", kScaleCeiling);
+        s.note += ".";
         s.lo = std::max(s.lo, kScaleFloor), s.hi = std::min(s.hi, kScaleCeiling);
     }
     s.difference_clipped = r > kDifferenceLimit;
@@ -244,24 +248,43 @@ bool kind_combo(VariantParams& v, int n, int m, float width) {
     return changed;
 }
 
+// Two sliders to a line where they fit: BigBird's four would otherwise make every header tall.
 bool param_slider_rows(VariantParams& v, int n, int m) {
+    const std::vector<ParamSlider> sliders = param_sliders(v, n, m);
+    const ImGuiStyle& st = ImGui::GetStyle();
+    float label_w = 0;
+    for (const ParamSlider& p : sliders) label_w = std::max(label_w, ImGui::CalcTextSize(p.label).x + st.ItemInnerSpacing.x);
+    const float avail = ImGui::GetContentRegionAvail().x;
+    const float pair_w = (avail - st.ItemSpacing.x) / 2 - label_w;
+    const bool pairs = sliders.size() > 1 && pair_w >= ImGui::GetFontSize() * 3.5f;
     bool changed = false;
-    const float label_w = ImGui::GetFontSize() * 5.2f;
-    for (const ParamSlider& p : param_sliders(v, n, m)) {
+    for (size_t i = 0; i < sliders.size(); ++i) {
+        const ParamSlider& p = sliders[i];
+        if (pairs && i % 2 == 1) ImGui::SameLine();
         int value = v.*p.field;
-        ImGui::SetNextItemWidth(std::max(ImGui::GetContentRegionAvail().x - label_w, 40.0f));
+        ImGui::SetNextItemWidth(pairs ? pair_w : std::max(avail - label_w, 40.0f));
         if (ImGui::SliderInt(p.label, &value, p.lo, p.hi, "%d", p.log ? ImGuiSliderFlags_Logarithmic : 0)) {
             v.*p.field = value;
             changed = true;
         }
-        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s (%d..%d here)", p.help, p.lo, p.hi);
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s: %s (%d..%d here)", p.label, p.help, p.lo, p.hi);
     }
     return changed;
 }
 
 void cost_line(const Cost& c, const Cost& dense) {
-    ImGui::TextWrapped("%s FLOPs (%s) · %s (%s)", si(c.flops).c_str(), ratio(c.flops, dense.flops).c_str(),
-                       si(c.bytes, "B").c_str(), ratio(c.bytes, dense.bytes).c_str());
+    const std::string flops = si(c.flops) + " FLOPs (" + ratio(c.flops, dense.flops) + ")";
+    const std::string bytes = si(c.bytes, "B") + " (" + ratio(c.bytes, dense.bytes) + ")";
+    const std::string one_line = flops + " · " + bytes;
+    // Two lines rather than ImGui's wrap, which may break a ratio after its decimal point.
+    if (ImGui::CalcTextSize(one_line.c_str()).x <= ImGui::GetContentRegionAvail().x) {
+        ImGui::TextUnformatted(one_line.c_str());
+    } else {
+        ImGui::BeginGroup();
+        ImGui::TextUnformatted(flops.c_str());
+        ImGui::TextUnformatted(bytes.c_str());
+        ImGui::EndGroup();
+    }
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("Cost model, one layer, all heads, fp32; ratios to dense attention\n(%s FLOPs, %s).",
                           si(dense.flops).c_str(), si(dense.bytes, "B").c_str());
@@ -282,12 +305,24 @@ void draw_variant_header(Grid& g, const Column& c) {
     if (c.trace) cost_line(c.trace->cost, c.trace->dense_cost);
 }
 
-void draw_exact_header(const Trace& exact) {
+// The exact column's header also holds the weights' legend: the header row is as tall as the
+// variants' sliders anyway, and every pixel below goes to the maps.
+void draw_exact_header(Grid& g) {
     ImGui::AlignTextToFramePadding();
     ImGui::TextUnformatted("exact");
-    ImGui::TextDisabled("softmax over every allowed key");
-    ImGui::TextWrapped("%s FLOPs · %s (dense)", si(exact.dense_cost.flops).c_str(), si(exact.dense_cost.bytes, "B").c_str());
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Cost model, one layer, all heads, fp32.");
+    ImGui::SameLine();
+    ImGui::TextDisabled("(dense softmax)");
+    if (!g.scales.note.empty()) {
+        ImGui::SameLine();
+        ImGui::Checkbox("0..1", &g.state.unit_scale);
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("Clip the shared weights scale to 0..1: the exact and sparse maps get their full\n"
+                              "contrast back, and low-rank values outside 0..1 show as the scale's ends.");
+    }
+    draw_colorbar(Colormap::Viridis, g.scales.lo, g.scales.hi, !g.exact.allowed.all());
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("Weights: one scale for all columns. %s", g.scales.note.c_str());
+    ImGui::PopStyleColor();
 }
 
 void draw_empty_state(Grid& g) {
@@ -373,9 +408,6 @@ void draw_error_in_place(Grid& g, const Column& c) {
 // Starts in column 0 of a row that draw_grid has begun (it measured the height left there).
 void draw_weights_row(Grid& g) {
     handle_hit(g, g.state.exact.draw("compare_exact", exact_weights(g.exact, g.h), weights_style(g)));
-    draw_colorbar(Colormap::Viridis, g.scales.lo, g.scales.hi, !g.exact.allowed.all());
-    ImGui::TextDisabled("One scale for every map in this row.");
-    if (!g.scales.note.empty()) ImGui::TextWrapped("%s", g.scales.note.c_str());
     for (const Column& c : g.cols) {
         ImGui::TableSetColumnIndex(c.index + 1);
         ImGui::PushID(c.index);
@@ -452,20 +484,20 @@ void draw_pattern_row(Grid& g, float map_h) {
     const long long allowed = t.allowed.count();
     ImGui::TableNextRow();
     ImGui::TableSetColumnIndex(0);
-    const Matrix all = t.allowed.cast<double>();
-    handle_hit(g, g.state.exact_allowed.draw("compare_exact_keeps", all, map_style(g, g.labels_every_row)));
-    ImGui::TextDisabled("keeps all %lld allowed pairs.  bright: kept, dark: dropped%s", allowed,
-                        t.allowed.all() ? "" : ", grey: masked");
+    ImGui::TextWrapped("Which keys each variant keeps.");
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("Exact keeps all %lld allowed (query, key) pairs. Sparse patterns: bright kept, dark dropped%s. "
+                       "Low-rank variants keep every key, through factors of limited rank.",
+                       allowed, t.allowed.all() ? "" : ", grey masked");
+    ImGui::PopStyleColor();
     for (const Column& c : g.cols) {
         ImGui::TableSetColumnIndex(c.index + 1);
         ImGui::PushID(c.index);
         if (!c.head) {
-            ImGui::TextDisabled("-");
+            ImGui::TextDisabled("(cannot run: see above)");
         } else if (c.pattern.size() > 0) {
             const std::string id = "compare_pattern_" + std::to_string(c.index);
             handle_hit(g, g.state.patterns[c.index].draw(id.c_str(), c.pattern, map_style(g, g.labels_every_row)));
-            const long long kept = (c.head->pattern.array() && t.allowed.array()).count();
-            ImGui::TextDisabled("keeps %lld of %lld pairs (%.0f%%)", kept, allowed, allowed ? 100.0 * kept / allowed : 0.0);
         } else {
             draw_factors(c, t.n(), t.m(), map_h);
         }
@@ -476,7 +508,10 @@ void draw_pattern_row(Grid& g, float map_h) {
 void draw_difference_row(Grid& g) {
     ImGui::TableNextRow();
     ImGui::TableSetColumnIndex(0);
-    ImGui::TextWrapped("variant - exact, cell by cell. Red: the variant gives that key more weight; blue: less.");
+    ImGui::TextWrapped("variant - exact, cell by cell.");
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("Red: the variant gives that key more weight than exact; blue: less.");
+    ImGui::PopStyleColor();
     draw_colorbar(Colormap::Diverging, -g.scales.r, g.scales.r, !g.exact.allowed.all());
     ImGui::TextDisabled(g.scales.difference_clipped ? "One scale for the row, clipped at ±%g." : "One scale for the row.",
                         kDifferenceLimit);
@@ -486,9 +521,8 @@ void draw_difference_row(Grid& g) {
         if (c.head) {
             const std::string id = "compare_difference_" + std::to_string(c.index);
             handle_hit(g, g.state.differences[c.index].draw(id.c_str(), c.difference, difference_style(g)));
-            ImGui::TextDisabled("max |variant - exact| = %.3g", max_abs(c.difference));
         } else {
-            ImGui::TextDisabled("-");
+            ImGui::TextDisabled("(cannot run: see above)");
         }
         ImGui::PopID();
     }
@@ -515,15 +549,10 @@ void fit_cells(Grid& g, float col_w, float maps_h) {
     g.cell = std::clamp(g.labels_every_row ? every_row : first_row, 3.0f, 40.0f);
 }
 
-// The height the grid's rows need besides their maps: captions, colour bars, padding.
-float row_overheads(const Grid& g, float col_w) {
+// The height the grid's rows need besides their maps: padding and each map's bottom gap.
+float row_overheads() {
     const ImGuiStyle& st = ImGui::GetStyle();
-    const float line = ImGui::GetTextLineHeightWithSpacing();
-    const float per_row = 2 * st.CellPadding.y + 4 + st.ItemSpacing.y;  // the map's own bottom gap
-    float note = line;
-    if (!g.scales.note.empty()) note += ImGui::CalcTextSize(g.scales.note.c_str(), nullptr, false, col_w).y + st.ItemSpacing.y;
-    const float colorbar = ImGui::GetFontSize() * 0.8f + st.ItemSpacing.y + line;
-    return 3 * per_row + (colorbar + note) + line + line;
+    return 3 * (2 * st.CellPadding.y + 4 + st.ItemSpacing.y) + 6;
 }
 
 void draw_grid(Grid& g, bool fit_height) {
@@ -531,7 +560,7 @@ void draw_grid(Grid& g, bool fit_height) {
     if (!ImGui::BeginTable("grid", columns, ImGuiTableFlags_SizingStretchSame | ImGuiTableFlags_BordersInnerV)) return;
     ImGui::TableNextRow();
     ImGui::TableSetColumnIndex(0);
-    draw_exact_header(g.exact);
+    draw_exact_header(g);
     for (const Column& c : g.cols) {
         ImGui::TableSetColumnIndex(c.index + 1);
         ImGui::PushID(c.index);
@@ -546,12 +575,14 @@ void draw_grid(Grid& g, bool fit_height) {
     ImGui::TableSetColumnIndex(0);
     const float col_w = ImGui::GetContentRegionAvail().x;
     const float bottom = ImGui::GetWindowPos().y + ImGui::GetWindowContentRegionMax().y;
-    const float left_h = bottom - ImGui::GetCursorScreenPos().y - row_overheads(g, col_w);
+    const float left_h = bottom - ImGui::GetCursorScreenPos().y - row_overheads();
     fit_cells(g, col_w, fit_height ? left_h : 1e6f);
     const float map_h = g.cell * g.exact.n();
     draw_weights_row(g);
-    draw_pattern_row(g, map_h);
-    draw_difference_row(g);
+    if (!g.cols.empty()) {  // with no variant, the rows below would only hold legends
+        draw_pattern_row(g, map_h);
+        draw_difference_row(g);
+    }
     ImGui::EndTable();
 }
 
@@ -591,14 +622,17 @@ void draw_metrics(const Grid& g) {
     }
     const ImGuiTableFlags flags = ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp;
     if (!ImGui::BeginTable("metrics", 1 + static_cast<int>(cols.size()), flags)) return;
-    ImGui::TableSetupColumn("metric", ImGuiTableColumnFlags_WidthStretch, 1.5f);
+    ImGui::TableSetupColumn("metric", ImGuiTableColumnFlags_WidthFixed, ImGui::CalcTextSize("attention error").x);
     for (const Column& c : cols) ImGui::TableSetupColumn(name(c.run->variant.kind), ImGuiTableColumnFlags_WidthStretch, 1.0f);
     ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
     ImGui::TableSetColumnIndex(0);
-    ImGui::TextDisabled("(hover for help)");
+    ImGui::TextDisabled("metric");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Hover a metric's name for what it measures.");
     for (const Column& c : cols) {
         ImGui::TableSetColumnIndex(c.index + 1);
-        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kColumnColors[c.index]), "%s", name(c.run->variant.kind));
+        ImGui::PushStyleColor(ImGuiCol_Text, kColumnColors[c.index]);
+        ImGui::TextWrapped("%s%s", name(c.run->variant.kind), c.head ? "" : " (cannot run)");
+        ImGui::PopStyleColor();
     }
     const auto low_rank = [](const Column& c) { return is_low_rank(c.run->variant.kind); };
     metric_row("output error", "||output - exact output||_F / ||exact output||_F, all heads, after W_O", cols,
@@ -612,8 +646,9 @@ void draw_metrics(const Grid& g) {
                [](const Column& c) { return MetricCell{format("%.3g", c.head->comparison.mean_tv)}; });
     metric_row("max TV", "the worst query's total variation", cols,
                [](const Column& c) { return MetricCell{format("%.3g", c.head->comparison.max_tv)}; });
-    metric_row("query " + std::to_string(q) + " '" + g.exact.query.tokens[q] + "' KL / TV",
-               "the selected query's KL(variant || exact) and total variation; click a row of any map to select", cols,
+    const std::string query_help = "query " + std::to_string(q) + " '" + g.exact.query.tokens[q] +
+                                   "': its KL(variant || exact) and total variation.\nClick a row of any map to select another.";
+    metric_row("KL/TV, q " + std::to_string(q), query_help.c_str(), cols,
                [q](const Column& c) {
                    const HeadComparison& k = c.head->comparison;
                    if (q >= static_cast<int>(k.kl.size()) || q >= static_cast<int>(k.tv.size())) return MetricCell{"-", true};
@@ -625,21 +660,31 @@ void draw_metrics(const Grid& g) {
                    return is_sparse(c.run->variant.kind) ? MetricCell{format("%.1f%%", 100 * c.head->comparison.mass_kept)}
                                                          : MetricCell{"- (all keys)", true};
                });
+    metric_row("pairs kept", "sparse: the (query, key) pairs the pattern keeps, of those the mask allows", cols,
+               [&](const Column& c) {
+                   if (!is_sparse(c.run->variant.kind)) return MetricCell{"- (all)", true};
+                   const long long allowed = g.exact.allowed.count();
+                   const long long kept = (c.head->pattern.array() && g.exact.allowed.array()).count();
+                   return MetricCell{std::to_string(kept) + "/" + std::to_string(allowed) +
+                                     format(" (%.0f%%)", allowed ? 100.0 * kept / allowed : 0.0)};
+               });
     metric_row("rank", "low-rank: the rank the variant is allowed (k, landmarks, features, r)", cols, [&](const Column& c) {
         return low_rank(c) ? MetricCell{std::to_string(c.head->comparison.rank)} : MetricCell{"- (sparse)", true};
     });
-    metric_row("best error at rank", "Eckart-Young: the least attention error any matrix of that rank can reach", cols,
+    metric_row("best error", "Eckart-Young: the least attention error any matrix of that rank can reach", cols,
                [&](const Column& c) {
                    return low_rank(c) ? MetricCell{format("%.3g", c.head->comparison.best_rank_error)} : MetricCell{"-", true};
                });
-    metric_row("FLOPs vs dense", "cost model, one layer, all heads; the ratio is variant / dense", cols, [](const Column& c) {
+    metric_row("FLOPs", "cost model, one layer, all heads; the ratio is variant / dense", cols, [](const Column& c) {
         return MetricCell{si(c.trace->cost.flops) + " (" + ratio(c.trace->cost.flops, c.trace->dense_cost.flops) + ")"};
     });
-    metric_row("bytes vs dense", "bytes moved at fp32, one layer, all heads; the ratio is variant / dense", cols,
+    metric_row("bytes", "bytes moved at fp32, one layer, all heads; the ratio is variant / dense", cols,
                [](const Column& c) {
                    return MetricCell{si(c.trace->cost.bytes, "B") + " (" + ratio(c.trace->cost.bytes, c.trace->dense_cost.bytes) + ")"};
                });
     ImGui::EndTable();
+    ImGui::TextDisabled("dense: %s FLOPs, %s (one layer, all heads, fp32)", si(g.exact.dense_cost.flops).c_str(),
+                        si(g.exact.dense_cost.bytes, "B").c_str());
 }
 
 const Vector* find_spectrum(const Grid& g) {
@@ -653,7 +698,9 @@ void draw_spectrum(const Grid& g) {
     ImGui::Text("Spectrum of the exact weights, head %d", g.h);
     const Vector* spectrum = find_spectrum(g);
     if (!spectrum) {
-        ImGui::TextDisabled("The spectrum comes with a variant's run: add one that runs on these inputs.");
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+        ImGui::TextWrapped("The spectrum comes with a variant's run: add one that runs on these inputs.");
+        ImGui::PopStyleColor();
         return;
     }
     PlotSeries s;
@@ -674,7 +721,7 @@ void draw_spectrum(const Grid& g) {
     style.y.title = "singular value";
     style.y.scale = AxisScale::Log10;
     const float line = ImGui::GetTextLineHeightWithSpacing();
-    const float readout = line * (ranked.empty() ? 2 : static_cast<float>(ranked.size()) + 1);
+    const float readout = line * (static_cast<float>(ranked.size()) + (ranked.empty() ? 4.0f : 2.0f));
     style.size = ImVec2(ImGui::GetContentRegionAvail().x, std::max(ImGui::GetContentRegionAvail().y - readout, 12 * line));
     draw_plot("spectrum", {s}, style, markers);
     for (const Column* c : ranked) {
@@ -682,8 +729,10 @@ void draw_spectrum(const Grid& g) {
         ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kColumnColors[c->index]), "%s rank %d: best error %.3g, actual %.3g",
                            name(c->run->variant.kind), k.rank, k.best_rank_error, k.attention_error);
     }
-    if (ranked.empty()) ImGui::TextDisabled("No low-rank variant: linformer, nystrom, performer or svd mark their rank here.");
-    ImGui::TextDisabled("Best error: keep the r largest singular values (Eckart-Young).");
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    if (ranked.empty()) ImGui::TextWrapped("No low-rank variant: linformer, nystrom, performer or svd mark their rank here.");
+    ImGui::TextWrapped("Best error: keep the r largest singular values (Eckart-Young).");
+    ImGui::PopStyleColor();
 }
 
 // The explanation, the head and the line-up's add button.
@@ -719,7 +768,7 @@ Edits draw_compare_panel(const Trace& exact, const std::vector<ComparedRun>& com
                          ComparePanelState& state) {
     const int h = std::clamp(sel.head, 0, static_cast<int>(exact.heads.size()) - 1);
     const std::vector<Column> cols = make_columns(exact, compared, h);
-    Grid g{exact, cols, sel, h, state, shared_scales(exact_weights(exact, h), cols), 12.0f, true, {}, -1, {}};
+    Grid g{exact, cols, sel, h, state, shared_scales(exact_weights(exact, h), cols, state.unit_scale), 12.0f, true, {}, -1, {}};
     for (const ComparedRun& c : compared) g.lineup.push_back(c.variant);
     state.weights.resize(cols.size());
     state.patterns.resize(cols.size());

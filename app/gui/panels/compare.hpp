@@ -11,8 +11,8 @@
 namespace attnscope::gui {
 
 struct ComparePanelState {
-    Heatmap exact;          // row 1: the exact weights
-    Heatmap exact_allowed;  // row 2: what exact attention keeps, every key the mask allows
+    Heatmap exact;  // the exact weights
+    bool unit_scale = true;  // clip the shared weights scale to 0..1 (low-rank variants can leave it; the legend says so)
     // One per variant column, resized to the line-up: its weights, its pattern, variant - exact.
     std::vector<Heatmap> weights, patterns, differences;
 };

@@ -268,6 +268,12 @@ std::vector<double> nice_ticks(double lo, double hi, AxisScale scale, int max_ti
     for (double e = e0; e <= e1; ++e)  // 1, 2, 5 per decade while they fit
         for (double m : {1.0, 2.0, 5.0})
             if (const double v = m * std::pow(10.0, e); v >= lo * (1 - 1e-12) && v <= hi * (1 + 1e-12)) ticks.push_back(v);
+    // Within about a decade 1, 2, 5 leave too few: plain steps (0.2, 0.4, ...) read better.
+    if (ticks.size() < 3 && std::log10(hi / lo) < 1.3) {
+        std::vector<double> plain = linear_ticks(lo, hi, max_ticks);
+        std::erase_if(plain, [](double v) { return v <= 0; });
+        if (plain.size() > ticks.size()) return plain;
+    }
     if (static_cast<int>(ticks.size()) <= max_ticks && ticks.size() >= 2) return ticks;
     ticks.clear();
     const int decades = static_cast<int>(e1 - e0) + 1;

@@ -78,8 +78,8 @@ void bigbird_attention(MatrixF& out, const AttentionProblem& p, int block, int w
 // linformer: E, F (H*k, m), head h owns rows [h*k, (h+1)*k). out = softmax(c Q (E K)^T) (F V). O(n k d).
 void linformer_attention(MatrixF& out, const AttentionProblem& p, const MatrixF& E, const MatrixF& F);
 // nystrom: landmarks = segment means; out = softmax(c Q K~^T) pinv(softmax(c Q~ K~^T)) (softmax(c Q~ K^T) V),
-// the last factor by the fused recurrence; pinv in double. O(n landmarks d + landmarks^3).
-void nystrom_attention(MatrixF& out, const AttentionProblem& p, int landmarks);
+// the last factor by the fused recurrence; pinv (iterative_pinv) in double. O(n landmarks d + landmarks^3).
+void nystrom_attention(MatrixF& out, const AttentionProblem& p, int landmarks, int pinv_iterations = kPinvIterations);
 // performer: W (H*r, d), head h owns rows [h*r, (h+1)*r). Positive random features; causal by
 // blocked prefix sums; per-row (queries) and global (keys) max shifts, which cancel exactly. O(n r d).
 void performer_attention(MatrixF& out, const AttentionProblem& p, const MatrixF& W);
@@ -109,9 +109,10 @@ void attention_fast(MatrixF& out, const AttentionProblem& p, const VariantParams
 void attention_reference(MatrixF& out, const AttentionProblem& p, const VariantParams& v, const VariantWeights& w,
                          std::uint64_t seed);
 
-// Kept (query, key) pairs per head of a sparse variant under `mask`'s causal flag (no padding),
-// without forming the pattern; what attention_cost() takes as `kept`. Dense: n m (or causal count).
-long long kept_pairs(const VariantParams& v, int n, int m, bool causal, std::uint64_t seed);
+// Kept (query, key) pairs of a sparse variant, averaged over heads (BigBird's random blocks differ
+// by head), with the causal mask if asked and no padding, without forming the pattern: what
+// attention_cost() takes as `kept`, as run() computes it. Other kinds: the (causal) dense count.
+long long kept_pairs(const VariantParams& v, int heads, int n, int m, bool causal, std::uint64_t seed);
 
 // Bytes the fast kernel allocates beyond its inputs and output, from its tile sizes, when run
 // with `threads` threads (per-thread tiles, per-head factors, partial sums).
@@ -124,7 +125,9 @@ int kernel_threads();
 // Peak fp32 multiply-add throughput of this build on `threads` threads, measured by a short
 // microbenchmark: independent accumulator chains on the widest vector type the build targets.
 struct FmaPeak {
-    double gflops = 0;        // 2 flops per lane per multiply-add
+    double gflops = 0;        // 2 flops per lane per multiply-add, per second of wall time
+    double cpu_gflops = 0;    // the same per second of the process's CPU time: on a shared machine,
+                              // what the threads did while they actually ran
     int threads = 0;
     std::string instructions; // e.g. "SSE2 mul+add (128-bit)", "AVX-512 FMA (512-bit)"
     bool fused = false;       // true when the build has FMA instructions

@@ -40,6 +40,7 @@ struct VariantParams {
     int landmarks = 4;              // nystrom: m landmarks (segment means)
     int features = 16;              // performer: random features
     int rank = 4;                   // svd: kept singular values
+    int pinv_iterations = 6;        // nystrom: pseudo-inverse iterations (Nystromformer uses 6)
     bool operator==(const VariantParams&) const = default;
 };
 
@@ -67,11 +68,13 @@ Matrix linformer_effective(const Matrix& Q, const Matrix& K, const Matrix& E, co
 // covers rows [floor(s n / m), floor((s+1) n / m))). With scale c = 1 / (sqrt(d) T):
 // A_eff = softmax(c Q K~^T) pinv(softmax(c Q~ K~^T)) softmax(c Q~ K^T).
 Matrix segment_means(const Matrix& x, int segments);
-// The iterative Moore-Penrose pseudo-inverse of Razavi et al., as in Nystromformer.
+// The iterative Moore-Penrose pseudo-inverse of Razavi et al., as in Nystromformer. Few
+// iterations act as a regularizer: with an ill-conditioned landmark matrix the exact
+// pseudo-inverse (many iterations) blows the approximation up; Nystromformer's 6 do not.
 Matrix iterative_pinv(const Matrix& a, int iterations);
-inline constexpr int kPinvIterations = 20;
+inline constexpr int kPinvIterations = VariantParams{}.pinv_iterations;
 Matrix nystrom_effective(const Matrix& Q, const Matrix& K, const Matrix& Q_landmarks, const Matrix& K_landmarks,
-                         double temperature);
+                         double temperature, int pinv_iterations);
 
 // Performer FAVOR+ (Choromanski et al.): W (features, d) has orthogonal rows in blocks of d,
 // each scaled to the norm of a Gaussian vector. With x scaled by (d^(1/4) sqrt(T))^-1,
