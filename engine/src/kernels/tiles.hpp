@@ -139,4 +139,12 @@ inline int split_point(int total, int parts, int p) {
     return static_cast<int>(static_cast<long long>(total) * p / parts);
 }
 
+// Per-kernel bookkeeping behind kept_pairs() and kernel_scratch_bytes() (sparse.cpp, low_rank.cpp).
+// BigBird's random key blocks per query block (sorted), drawn exactly as bigbird_pattern() draws them.
+std::vector<std::vector<int>> bigbird_random_blocks(int query_blocks, int key_blocks, int window, int random_blocks,
+                                                    std::uint64_t seed);
+long long sparse_kept_pairs(const VariantParams& v, int heads, int n, int m, bool causal, std::uint64_t seed);  // all heads
+std::size_t sparse_scratch_bytes(const VariantParams& v, int heads, int n, int m, int d, int threads);
+std::size_t low_rank_scratch_bytes(const VariantParams& v, int heads, int n, int m, int d, int threads);
+
 }  // namespace attnscope::kernels
