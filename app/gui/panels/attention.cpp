@@ -25,13 +25,6 @@ AttentionStage stage_for_step(Step s, AttentionStage fallback) {
     }
 }
 
-double max_abs_finite(const Matrix& m) {
-    double v = 0.0;
-    for (int i = 0; i < m.size(); ++i)
-        if (std::isfinite(m.data()[i])) v = std::max(v, std::abs(m.data()[i]));
-    return v > 0 ? v : 1.0;
-}
-
 }  // namespace
 
 Edits draw_attention_panel(const Trace& t, const Selection& sel, AttentionPanelState& state) {
@@ -63,11 +56,9 @@ Edits draw_attention_panel(const Trace& t, const Selection& sel, AttentionPanelS
     style.max_cell = 44.0f;
     style.allowed = &t.allowed;
     style.max_height = ImGui::GetContentRegionAvail().y - ImGui::GetFontSize() * 3.5f;
-    if (stage == AttentionStage::Weights) {
-        style.map = Colormap::Viridis, style.lo = 0.0, style.hi = 1.0;
-    } else {
-        const double r = max_abs_finite(values);
-        style.map = Colormap::Diverging, style.lo = -r, style.hi = r;
+    if (stage != AttentionStage::Weights) {  // the default style is weights': viridis over 0..1
+        const HeatmapStyle signed_values = diverging_style(values);
+        style.map = signed_values.map, style.lo = signed_values.lo, style.hi = signed_values.hi;
     }
     const HeatmapHit hit = state.heatmap.draw("attention", values, style);
     const bool masked_cells = !t.allowed.all();

@@ -245,13 +245,6 @@ Edits draw_editor(const Trace& t, CellEditor& ed) {
     return out;
 }
 
-double max_abs_finite(const Matrix& m) {
-    double v = 0.0;
-    for (int i = 0; i < m.size(); ++i)
-        if (std::isfinite(m.data()[i])) v = std::max(v, std::abs(m.data()[i]));
-    return v > 0 ? v : 1.0;
-}
-
 std::vector<std::string>& index_labels(std::vector<std::string>& labels, int count) {
     if (static_cast<int>(labels.size()) != count) {
         labels.clear();
@@ -352,10 +345,7 @@ Edits draw_matrices_panel(const Trace& t, const Selection& sel, MatricesPanelSta
     draw_header(t, s, sel.head);
     draw_note(t, view);
 
-    HeatmapStyle style;
-    style.map = Colormap::Diverging;
-    const double r = max_abs_finite(*s.values);
-    style.lo = -r, style.hi = r;
+    HeatmapStyle style = diverging_style(*s.values);
     style.row_labels = s.rows ? s.rows : &index_labels(state.row_dims, static_cast<int>(s.values->rows()));
     style.col_labels = &index_labels(state.col_dims, t.inputs.d_model);
     style.highlight_row = s.query_rows ? sel.query : -1;

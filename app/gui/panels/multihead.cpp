@@ -32,20 +32,6 @@ std::optional<int> section_for_step(Step s) {
     }
 }
 
-double max_abs_finite(const Matrix& m) {
-    double v = 0.0;
-    for (int i = 0; i < m.size(); ++i)
-        if (std::isfinite(m.data()[i])) v = std::max(v, std::abs(m.data()[i]));
-    return v > 0 ? v : 1.0;
-}
-
-HeatmapStyle diverging_style(const Matrix& m) {
-    HeatmapStyle style;
-    const double r = max_abs_finite(m);
-    style.map = Colormap::Diverging, style.lo = -r, style.hi = r;
-    return style;
-}
-
 float widest_token(const std::vector<std::string>& tokens) {
     float w = 0.0f;
     for (const std::string& s : tokens) w = std::max(w, ImGui::CalcTextSize(s.c_str()).x);

@@ -23,20 +23,6 @@ constexpr ImU32 kWaveColors[4] = {IM_COL32(66, 165, 245, 255), IM_COL32(102, 187
                                   IM_COL32(186, 104, 200, 255), IM_COL32(255, 193, 7, 255)};
 constexpr float kMinSectionLines = 14;  // a section's least height, in font heights; the window scrolls beyond
 
-double max_abs_finite(const Matrix& m) {
-    double v = 0.0;
-    for (int i = 0; i < m.size(); ++i)
-        if (std::isfinite(m.data()[i])) v = std::max(v, std::abs(m.data()[i]));
-    return v > 0 ? v : 1.0;
-}
-
-HeatmapStyle diverging_style(const Matrix& m) {
-    HeatmapStyle style;
-    const double r = max_abs_finite(m);
-    style.map = Colormap::Diverging, style.lo = -r, style.hi = r;
-    return style;
-}
-
 // "3 cat": this panel is about positions, so rows carry both.
 std::vector<std::string> position_labels(const std::vector<std::string>& tokens) {
     std::vector<std::string> labels;

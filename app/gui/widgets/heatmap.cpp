@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gui/shader.hpp"
+#include "gui/widgets/rotated_text.hpp"
 
 namespace attnscope::gui {
 namespace {
@@ -81,15 +82,6 @@ std::uint64_t content_key(const Matrix& m, const HeatmapStyle& s) {
     mix(&s.map, sizeof s.map);
     if (s.allowed) mix(s.allowed->data(), sizeof(bool) * s.allowed->size());
     return h;
-}
-
-// Rotates the vertices added to `dl` since `first_vertex` by -90 degrees around `pivot`.
-void rotate_to_vertical(ImDrawList* dl, int first_vertex, ImVec2 pivot) {
-    for (int i = first_vertex; i < dl->VtxBuffer.Size; ++i) {
-        ImVec2& p = dl->VtxBuffer[i].pos;
-        const ImVec2 d(p.x - pivot.x, p.y - pivot.y);
-        p = ImVec2(pivot.x + d.y, pivot.y - d.x);
-    }
 }
 
 std::string fit_label(const std::string& s, float max_width) {
@@ -317,6 +309,17 @@ HeatmapHit Heatmap::draw(const char* id, const Matrix& values, const HeatmapStyl
 
 std::vector<HeatmapPlacement> heatmaps_drawn_this_frame() {
     return g_placements.frame == ImGui::GetFrameCount() ? g_placements.list : std::vector<HeatmapPlacement>{};
+}
+
+HeatmapStyle diverging_style(const Matrix& values) {
+    double r = 0.0;
+    for (int i = 0; i < values.size(); ++i)
+        if (std::isfinite(values.data()[i])) r = std::max(r, std::abs(values.data()[i]));
+    HeatmapStyle style;
+    style.map = Colormap::Diverging;
+    style.lo = r > 0 ? -r : -1.0;
+    style.hi = r > 0 ? r : 1.0;
+    return style;
 }
 
 void draw_colorbar(Colormap map, double lo, double hi, bool masked) {

@@ -78,6 +78,10 @@ struct HeatmapPlacement {
 };
 std::vector<HeatmapPlacement> heatmaps_drawn_this_frame();
 
+// Signed values: the diverging colormap, symmetric around zero out to the largest finite
+// |value| (1 when every value is zero).
+HeatmapStyle diverging_style(const Matrix& values);
+
 // A horizontal colour bar with the scale's ends and middle; `masked` adds a masked swatch.
 void draw_colorbar(Colormap map, double lo, double hi, bool masked = false);
 

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "gui/widgets/rotated_text.hpp"
+
 namespace attnscope::gui {
 namespace {
 
@@ -65,15 +67,6 @@ std::string superscript(int e) {
     std::string out = e < 0 ? "⁻" : "";
     for (char c : std::to_string(std::abs(e))) out += kDigits[c - '0'];
     return out;
-}
-
-// Rotates the vertices added to `dl` since `first_vertex` by -90 degrees around `pivot`.
-void rotate_to_vertical(ImDrawList* dl, int first_vertex, ImVec2 pivot) {
-    for (int i = first_vertex; i < dl->VtxBuffer.Size; ++i) {
-        ImVec2& p = dl->VtxBuffer[i].pos;
-        const ImVec2 d(p.x - pivot.x, p.y - pivot.y);
-        p = ImVec2(pivot.x + d.y, pivot.y - d.x);
-    }
 }
 
 bool overlaps(const ImVec2& a0, const ImVec2& a1, const ImVec2& b0, const ImVec2& b1) {
