@@ -1,5 +1,6 @@
 #include "attnscope/trace_json.hpp"
 
+#include <climits>
 #include <cmath>
 
 #include "attnscope/error.hpp"
@@ -44,23 +45,35 @@ json variant_to_json(const VariantParams& v) {
             {"features", v.features},    {"rank", v.rank},           {"pinv_iterations", v.pinv_iterations}};
 }
 
+// A whole number that fits an int; JSON's 2.7 or 1e10 would otherwise be cut or overflow.
+int as_int(const json& v, const std::string& what) {
+    if (v.is_number_integer()) {
+        const long long x = v.is_number_unsigned() && v.get<unsigned long long>() > INT_MAX ? LLONG_MAX : v.get<long long>();
+        if (x >= INT_MIN && x <= INT_MAX) return static_cast<int>(x);
+    }
+    throw Error("'" + what + "' has the wrong type: it must be a whole number within +-2147483647, not " + v.dump() +
+                ": fix the file or delete it to start from the defaults");
+}
+
+int int_field(const json& j, const char* key, int fallback) { return j.contains(key) ? as_int(j.at(key), key) : fallback; }
+
 VariantParams variant_from_json(const std::string& variant, const json& j) {
     VariantParams v;
     v.kind = parse_variant(variant);
-    v.window = j.value("window", v.window);
-    v.dilation = j.value("dilation", v.dilation);
-    v.global_tokens = j.value("global_tokens", v.global_tokens);
-    v.stride = j.value("stride", v.stride);
-    v.summary = j.value("summary", v.summary);
-    v.block = j.value("block", v.block);
-    v.globals = j.value("globals", v.globals);
-    v.random_blocks = j.value("random_blocks", v.random_blocks);
-    v.top_k = j.value("top_k", v.top_k);
-    v.k = j.value("k", v.k);
-    v.landmarks = j.value("landmarks", v.landmarks);
-    v.features = j.value("features", v.features);
-    v.rank = j.value("rank", v.rank);
-    v.pinv_iterations = j.value("pinv_iterations", v.pinv_iterations);
+    v.window = int_field(j, "window", v.window);
+    v.dilation = int_field(j, "dilation", v.dilation);
+    for (const json& g : j.value("global_tokens", json::array())) v.global_tokens.push_back(as_int(g, "global_tokens"));
+    v.stride = int_field(j, "stride", v.stride);
+    v.summary = int_field(j, "summary", v.summary);
+    v.block = int_field(j, "block", v.block);
+    v.globals = int_field(j, "globals", v.globals);
+    v.random_blocks = int_field(j, "random_blocks", v.random_blocks);
+    v.top_k = int_field(j, "top_k", v.top_k);
+    v.k = int_field(j, "k", v.k);
+    v.landmarks = int_field(j, "landmarks", v.landmarks);
+    v.features = int_field(j, "features", v.features);
+    v.rank = int_field(j, "rank", v.rank);
+    v.pinv_iterations = int_field(j, "pinv_iterations", v.pinv_iterations);
     return v;
 }
 
@@ -79,19 +92,19 @@ Inputs inputs_from_json(const json& j) {
     try {
         in.text = j.value("text", in.text);
         in.cross_text = j.value("cross_text", in.cross_text);
-        in.d_model = j.value("d_model", in.d_model);
-        in.heads = j.value("heads", in.heads);
+        in.d_model = int_field(j, "d_model", in.d_model);
+        in.heads = int_field(j, "heads", in.heads);
         in.seed = j.value("seed", in.seed);
         in.pe = parse_positional(j.value("pe", std::string(name(in.pe))));
         in.mask = parse_mask(j.value("mask", std::string(name(in.mask))));
         in.temperature = j.value("temperature", in.temperature);
         in.bos = j.value("bos", in.bos);
-        in.pad_to = j.value("pad_to", in.pad_to);
+        in.pad_to = int_field(j, "pad_to", in.pad_to);
         in.variant = variant_from_json(j.value("variant", std::string(name(in.variant.kind))),
                                        j.value("variant_params", json::object()));
         for (const json& e : j.value("edits", json::array()))
-            in.edits.push_back({e.at("matrix").get<std::string>(), e.at("row").get<int>(), e.at("col").get<int>(),
-                                e.at("value").get<double>()});
+            in.edits.push_back({e.at("matrix").get<std::string>(), as_int(e.at("row"), "row"),
+                                as_int(e.at("col"), "col"), e.at("value").get<double>()});
     } catch (const json::exception& e) {
         throw Error(std::string("the inputs have a field of the wrong type (") + e.what() +
                     "): fix the file or delete it to start from the defaults");

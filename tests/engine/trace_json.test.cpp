@@ -280,3 +280,14 @@ TEST_CASE("inputs_to_json and inputs_from_json", "[trace_json]") {
     REQUIRE_ERROR(attnscope::inputs_from_json(json::parse(R"({"pe": "fourier"})")), "unknown positional encoding");
     REQUIRE_ERROR(attnscope::inputs_from_json(json::parse(R"({"edits": [{"matrix": "W_Q"}]})")), "wrong type");
 }
+
+TEST_CASE("trace_json: inputs_from_json rejects numbers that are not whole ints", "[trace_json][errors]") {
+    // 2.7 heads would be cut to 2 and 1e10 would overflow an int: both must be errors, not guesses.
+    REQUIRE_ERROR(attnscope::inputs_from_json(nlohmann::json::parse(R"({"heads": 2.7})")), "whole number");
+    REQUIRE_ERROR(attnscope::inputs_from_json(nlohmann::json::parse(R"({"d_model": 1e10})")), "whole number");
+    REQUIRE_ERROR(attnscope::inputs_from_json(nlohmann::json::parse(R"({"d_model": 10000000000})")), "whole number");
+    REQUIRE_ERROR(attnscope::inputs_from_json(nlohmann::json::parse(
+                      R"({"variant": "local", "variant_params": {"global_tokens": [0.5]}})")),
+                  "whole number");
+    REQUIRE(attnscope::inputs_from_json(nlohmann::json::parse(R"({"heads": 8})")).heads == 8);
+}
