@@ -251,7 +251,9 @@ Row measure(const BenchOptions& o, Case& c, int n, bool reference, const FmaPeak
     row.scratch_bytes = reference ? 0 : static_cast<long long>(kernel_scratch_bytes(c.v, o.heads, n, n, o.d_head, kernel_threads()));
     row.peak_bytes = row.io_bytes + row.scratch_bytes;
 
-    MatrixF out = MatrixF::Zero(static_cast<long long>(o.heads) * n, o.d_head);  // allocated and touched first
+    // Allocated and touched first (ones, not zeros: malloc + zero fill may become calloc, which
+    // leaves fresh pages untouched until the kernel writes them).
+    MatrixF out = MatrixF::Constant(static_cast<long long>(o.heads) * n, o.d_head, 1.0f);
     auto run = [&] {
         if (reference && c.v.kind == VariantKind::Dense)
             dense_attention_reference(out, c.problem);

@@ -1,5 +1,6 @@
 // attnscope render: draws the GUI in a given state and saves a screenshot (needs a display; Xvfb works).
 // With --frames N --report it doubles as the frame-time benchmark.
+#include <algorithm>
 #include <memory>
 #include <regex>
 
@@ -18,6 +19,8 @@ void add_render_command(CLI::App& app) {
         std::string step = "tokenize";
         int head = 0, query = 0;
         std::string theme = "dark";
+        std::string lesson;
+        int lesson_step = 1;
     };
     auto opts = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("render", "Draw the GUI in a given state and save a PNG screenshot");
@@ -31,6 +34,8 @@ void add_render_command(CLI::App& app) {
     cmd->add_option("--theme", opts->theme, "dark|light")->capture_default_str();
     cmd->add_option("--frames", opts->request.frames, "Frames to draw (the last is saved)")->capture_default_str();
     cmd->add_flag("--report", opts->request.report, "Print median and p95 frame time");
+    cmd->add_option("--lesson", opts->lesson, "Open this lesson (file name, e.g. 02-scaling.json) in the Lessons panel");
+    cmd->add_option("--lesson-step", opts->lesson_step, "The lesson's step to show (1-based)")->capture_default_str();
     cmd->add_option("--layout-json", opts->request.layout_json,
                     "Also write each heatmap's screen rectangle (id, x0, y0, x1, y1, rows, cols) as JSON, for tests");
     cmd->callback([opts] {
@@ -51,6 +56,15 @@ void add_render_command(CLI::App& app) {
         std::smatch m;
         if (!std::regex_match(opts->size, m, std::regex(R"((\d{1,5})x(\d{1,5}))")))
             throw Error("cannot read size '" + opts->size + "': write WIDTHxHEIGHT, e.g. 1600x960");
+        if (!opts->lesson.empty()) {  // the step sets the inputs and the view itself
+            state.panels.lessons.start_lesson = opts->lesson;
+            state.panels.lessons.start_step = opts->lesson_step - 1;
+            state.panels.lessons.wait_for_experiments = true;
+            state.windows.lessons = true;
+            if (!opts->request.panels.empty() &&
+                std::find(opts->request.panels.begin(), opts->request.panels.end(), "lessons") == opts->request.panels.end())
+                opts->request.panels.push_back("lessons");
+        }
         opts->request.width = std::stoi(m[1]);
         opts->request.height = std::stoi(m[2]);
         gui::render_screenshot(std::move(state), opts->request);

@@ -16,12 +16,20 @@
 namespace attnscope {
 namespace {
 
+// Whole numbers in full with thousands separators (FLOP counts), others to `significant` digits.
 std::string num(double v, int significant = 3) {
     char buf[48];
     const double a = std::abs(v);
-    if (v == std::round(v) && a < 1e9)
-        std::snprintf(buf, sizeof buf, "%.0f", v);
-    else if (a >= 1e-3 && a < 1e6)
+    if (v == std::round(v) && a < 1e15) {
+        const std::string digits = std::to_string(static_cast<long long>(a));
+        std::string out = v < 0 ? "-" : "";
+        for (size_t i = 0; i < digits.size(); ++i) {
+            if (i > 0 && a >= 1e4 && (digits.size() - i) % 3 == 0) out += ',';
+            out += digits[i];
+        }
+        return out;
+    }
+    if (a >= 1e-3 && a < 1e6)
         std::snprintf(buf, sizeof buf, "%.*g", significant, v);
     else
         std::snprintf(buf, sizeof buf, "%.*e", std::max(significant - 1, 0), v);
@@ -242,9 +250,9 @@ ExperimentResult temperature_sweep(const ExperimentContext& context, const std::
     const auto& first = r.rows.front();
     const auto& last = r.rows.back();
     r.values = {{"entropy_first", first[1]}, {"entropy_last", last[1]}, {"top_first", first[2]}, {"top_last", last[2]}};
-    r.finding = "At T = " + num(first[0]) + " the top key ('" + first_token + "') takes " + num(first[2]) +
-                " of the weight (entropy " + num(first[1]) + " nats); at T = " + num(last[0]) + " the top key takes " +
-                num(last[2]) + " (entropy " + num(last[1]) + " nats; a flat row over " + num(keys) + " keys has ln " +
+    r.finding = "At T = " + num(first[0]) + " the top key ('" + first_token + "') takes " + num(100 * first[2]) +
+                "% of the weight (entropy " + num(first[1]) + " nats); at T = " + num(last[0]) + " it takes " +
+                num(100 * last[2]) + "% (entropy " + num(last[1]) + " nats; a flat row over " + num(keys) + " keys has ln " +
                 num(keys) + " = " + num(std::log(keys)) + "). T divides every logit: it changes how sharp the softmax "
                 "is, not the order of the keys.";
     return r;

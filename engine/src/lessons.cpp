@@ -1,8 +1,10 @@
 #include "attnscope/lessons.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -48,7 +50,7 @@ const std::vector<FunctionInfo> kFunctions = {
     {"sqrt", 1, 1},    {"abs", 1, 1},       {"exp", 1, 1},       {"log", 1, 1},  {"min", 1, 2},
     {"max", 1, 2},     {"sum", 1, 1},       {"mean", 1, 1},      {"norm", 1, 1}, {"rows", 1, 1},
     {"cols", 1, 1},    {"entropy", 1, 2},   {"argmax", 1, 2},    {"dot", 2, 2},  {"asymmetry", 1, 1},
-    {"symmetric", 1, 1}, {"upper_sum", 1, 1}, {"column", 2, 2}};
+    {"symmetric", 1, 1}, {"upper_sum", 1, 1}, {"column", 2, 2}, {"rms", 1, 1}};
 
 bool contains(const std::vector<std::string>& list, const std::string& s) {
     return std::find(list.begin(), list.end(), s) != list.end();
@@ -477,6 +479,13 @@ private:
             return s;
         }
         if (m.size() == 0) throw Error(f + "() of an empty matrix");
+        if (f == "rms") {  // the typical size of the finite cells (masked logits left out)
+            double sq = 0;
+            int count = 0;
+            for (int i = 0; i < m.size(); ++i)
+                if (std::isfinite(m.data()[i])) sq += m.data()[i] * m.data()[i], ++count;
+            return count > 0 ? std::sqrt(sq / count) : 0.0;
+        }
         double lo = INFINITY, hi = -INFINITY, sum = 0, sq = 0;
         for (int i = 0; i < m.size(); ++i) {
             const double v = m.data()[i];
@@ -508,7 +517,8 @@ private:
         if (op == "||" && number_of(a, op) != 0) return Value::of(1);
         const Value b = eval(*e.args[1]);
         if (a.kind == Value::Kind::Text || b.kind == Value::Kind::Text) {
-            if (a.kind != b.kind || (op != "==" && op != "!="))
+            if (op != "==" && op != "!=") throw Error("'" + op + "' needs numbers, not text");
+            if (a.kind != b.kind)
                 throw Error("'" + op + "' cannot compare " + kind_name(a.kind) + " with " + kind_name(b.kind));
             return Value::of((a.text == b.text) == (op == "=="));
         }
@@ -784,10 +794,10 @@ std::string check_source(const json& c) {
 LessonTask parse_task(const json& j) {
     check_keys(j, {"prompt", "check", "hint", "solution"}, "task");
     LessonTask t;
-    t.prompt = required_string(j, "prompt", "task");
+    t.prompt = parse_template(required_string(j, "prompt", "task"));
     if (!j.contains("check")) throw Error("task needs a \"check\", e.g. \"argmax(head0.attention[3]) == 1\"");
     t.check = Expression::parse(check_source(j["check"]));
-    if (j.contains("hint")) t.hint = required_string(j, "hint", "task");
+    if (j.contains("hint")) t.hint = parse_template(required_string(j, "hint", "task"));
     if (j.contains("solution")) t.solution = j["solution"];
     return t;
 }
@@ -817,6 +827,17 @@ LessonStep parse_step(const json& j, const LessonVocabulary& vocab) {
     return s;
 }
 
+void check_placeholders(const TextTemplate& text, const LessonScope& scope) {
+    for (const TextPiece& p : text) {
+        if (!p.expr) continue;
+        try {
+            (void)p.expr->text(scope, p.decimals, p.percent);
+        } catch (const Error& e) {
+            throw Error("placeholder {{" + p.expr->source() + "}}: " + e.what());
+        }
+    }
+}
+
 // Runs the step's state as the panel would set it up and evaluates its text and check, so that a
 // lesson that cannot run fails when it loads, not in front of a student.
 void dry_run(const Lesson& lesson, int i) {
@@ -830,15 +851,10 @@ void dry_run(const Lesson& lesson, int i) {
         throw Error("view.query " + std::to_string(s.query) + " does not exist: there are " + std::to_string(trace.n()) +
                     " tokens");
     const LessonScope scope{trace, s.head, s.query};
-    for (const TextPiece& p : st.text) {
-        if (!p.expr) continue;
-        try {
-            (void)p.expr->text(scope, p.decimals, p.percent);
-        } catch (const Error& e) {
-            throw Error("placeholder {{" + p.expr->source() + "}}: " + e.what());
-        }
-    }
+    check_placeholders(st.text, scope);
     if (!st.task) return;
+    check_placeholders(st.task->prompt, scope);
+    check_placeholders(st.task->hint, scope);
     try {
         (void)st.task->check.number(scope);
     } catch (const Error& e) {

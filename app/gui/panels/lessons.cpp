@@ -155,12 +155,32 @@ std::string format_cell(double v) {
     return buf;
 }
 
+// The width the table needs with every column as wide as its widest cell.
+float table_width(const ExperimentResult& r) {
+    const ImGuiStyle& style = ImGui::GetStyle();
+    float total = 0;
+    for (size_t c = 0; c < r.columns.size(); ++c) {
+        float w = ImGui::CalcTextSize(r.columns[c].c_str()).x;
+        const bool labels = !r.row_labels.empty();
+        for (size_t i = 0; i < r.rows.size(); ++i) {
+            const std::string cell = labels && c == 0 ? r.row_labels[i] : format_cell(r.rows[i][c - (labels ? 1 : 0)]);
+            w = std::max(w, ImGui::CalcTextSize(cell.c_str()).x);
+        }
+        total += w + 2 * style.CellPadding.x + 1;
+    }
+    return total;
+}
+
 void draw_table(const ExperimentResult& r) {
     const int cols = static_cast<int>(r.columns.size());
-    const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit |
-                                  ImGuiTableFlags_ScrollX;
-    const float height = ImGui::GetTextLineHeightWithSpacing() * (r.rows.size() + 1.5f) + ImGui::GetStyle().ScrollbarSize;
-    if (cols == 0 || !ImGui::BeginTable("measured", cols, flags, ImVec2(0.0f, height))) return;
+    ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;
+    ImVec2 size(0.0f, 0.0f);
+    if (table_width(r) > ImGui::GetContentRegionAvail().x) {  // scroll sideways; that needs a fixed height
+        const float row = ImGui::GetTextLineHeight() + 2 * ImGui::GetStyle().CellPadding.y;
+        flags |= ImGuiTableFlags_ScrollX;
+        size.y = row * (r.rows.size() + 1) + ImGui::GetStyle().ScrollbarSize + 4;
+    }
+    if (cols == 0 || !ImGui::BeginTable("measured", cols, flags, size)) return;
     for (const std::string& c : r.columns) ImGui::TableSetupColumn(c.c_str());
     ImGui::TableHeadersRow();
     const bool labelled = !r.row_labels.empty();
@@ -180,7 +200,7 @@ void draw_experiment_plot(const ExperimentResult& r) {
     PlotStyle style;
     style.x.title = r.x_label, style.x.scale = r.log_x ? AxisScale::Log10 : AxisScale::Linear;
     style.y.title = r.y_label, style.y.scale = r.log_y ? AxisScale::Log10 : AxisScale::Linear;
-    style.size = ImVec2(0.0f, ImGui::GetFontSize() * 14);
+    style.size = ImVec2(0.0f, ImGui::GetFontSize() * 16);
     draw_plot("##experiment", series, style);
 }
 
@@ -205,9 +225,7 @@ void draw_experiment(ExperimentJob& job) {
     }
     const ExperimentResult& r = *job.result;
     ImGui::TextDisabled("%s", r.title.c_str());
-    ImGui::PushStyleColor(ImGuiCol_Text, kValueColor);
-    ImGui::TextWrapped("%s", r.finding.c_str());
-    ImGui::PopStyleColor();
+    draw_rich_text({{r.finding, false, false}});  // wraps at spaces only: "7.04" stays whole
     draw_experiment_plot(r);
     draw_table(r);
 }
@@ -217,7 +235,7 @@ Edits draw_task(const Lesson& lesson, int index, const LessonScope& scope, Lesso
     Edits out;
     const LessonTask& task = *lesson.steps[index].task;
     ImGui::Separator();
-    ImGui::TextUnformatted("Your turn:");
+    ImGui::TextColored(kValueColor, "Task");
     draw_rich_text(render_template(task.prompt, scope));
     try {
         if (task.check.holds(scope)) {
@@ -282,7 +300,8 @@ Edits draw_step(const Trace& trace, const Selection& sel, LessonsPanelState& sta
     const LessonStep& step = lesson.steps[state.step];
     ImGui::BeginChild("lesson body");
     ImGui::TextDisabled("%s", lesson.title.c_str());
-    ImGui::TextColored(kValueColor, "%s", step.title.c_str());
+    ImGui::TextUnformatted(step.title.c_str());
+    ImGui::Separator();
     if (!state.error.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, kErrorColor);
         ImGui::TextWrapped("%s", state.error.c_str());

@@ -38,7 +38,7 @@
 //   head (the selected head), head0, head1, ..., heads[i]; each has Q, K, V, scores, bias, scaled,
 //   logits, attention, output, exact_attention, exact_output; used as a number, a head is its index.
 //   M[i] is row i of a matrix M, M[i][j] a cell.
-//   Functions: sqrt abs exp log (numbers); min max sum mean norm rows cols (matrices or numbers);
+//   Functions: sqrt abs exp log (numbers); min max sum mean norm rms rows cols (matrices or numbers);
 //   entropy(row) in nats, argmax(row) (-inf cells never win), dot(row, row), asymmetry(M) = max|M - M^T|,
 //   symmetric(M) (asymmetry <= 1e-9 max|M|), upper_sum(M) = sum of the cells right of the diagonal,
 //   column(M, j) (column j as a row);
@@ -119,8 +119,8 @@ struct LessonView {
 };
 
 struct LessonTask {
-    std::string prompt;
-    std::string hint;
+    TextTemplate prompt;  // may hold placeholders too
+    TextTemplate hint;
     Expression check;
     std::optional<nlohmann::json> solution;  // partial inputs on top of the step's
 };
