@@ -9,7 +9,7 @@ packages=(
   libimgui-dev libglfw3-dev libepoxy-dev libgl-dev
   xvfb xauth mesa-utils libgl1-mesa-dri
   fonts-dejavu-core fonts-wqy-microhei
-  python3 python3-numpy python3-pil
+  python3 python3-numpy python3-pil libopenblas0-pthread
 )
 
 missing=()

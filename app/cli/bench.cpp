@@ -33,16 +33,16 @@ struct BenchOptions {
     int d_head = 64;
     bool causal = false;
     // Variant parameters, defaults sized for long sequences (the GUI's defaults are tiny).
-    int window = 256;         // local: keys on each side
-    int dilation = 1;         // local
-    int stride = 0;           // strided: 0 means the power of two nearest sqrt(n)
-    int block = 64;           // bigbird: block size
-    int blocks_window = 1;    // bigbird: window blocks on each side
-    int globals = 64;         // bigbird: global tokens
-    int random_blocks = 1;    // bigbird
-    int k = 256;              // linformer
-    int landmarks = 64;       // nystrom
-    int features = 256;       // performer
+    int window = 256;       // local: keys on each side
+    int dilation = 1;       // local
+    int stride = 0;         // strided: 0 means the power of two nearest sqrt(n)
+    int block = 64;         // bigbird: block size
+    int blocks_window = 1;  // bigbird: window blocks on each side
+    int globals = 64;       // bigbird: global tokens
+    int random_blocks = 1;  // bigbird
+    int k = 256;            // linformer
+    int landmarks = 64;     // nystrom
+    int features = 256;     // performer
     int repeats = 3;
     double budget = 30;
     int threads = 0;
@@ -54,7 +54,8 @@ struct BenchOptions {
 
 // "4096", "256,1024,4096" or "256..1048576" (every power of two from A to B).
 std::vector<int> parse_sizes(const std::string& spec) {
-    const std::string fix = "bad --n '" + spec + "': give a length (4096), a list (256,1024) or powers of two A..B (256..65536)";
+    const std::string fix =
+        "bad --n '" + spec + "': give a length (4096), a list (256,1024) or powers of two A..B (256..65536)";
     auto number = [&](const std::string& s) {
         if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos) throw Error(fix);
         const long long v = std::stoll(s.size() > 12 ? std::string("999999999999") : s);
@@ -80,7 +81,8 @@ std::vector<int> parse_sizes(const std::string& spec) {
 
 void check_options(const BenchOptions& o) {
     auto at_least = [](const char* what, long long v, long long min) {
-        if (v < min) throw Error(std::string(what) + " (" + std::to_string(v) + ") must be at least " + std::to_string(min));
+        if (v < min)
+            throw Error(std::string(what) + " (" + std::to_string(v) + ") must be at least " + std::to_string(min));
     };
     at_least("--heads", o.heads, 1);
     at_least("--d-head", o.d_head, 1);
@@ -100,7 +102,8 @@ void check_options(const BenchOptions& o) {
     if (!(o.budget > 0)) throw Error("--budget must be a positive number of seconds");
     for (const std::string& v : o.variants)
         if (!has_fast_kernel(parse_variant(v)))
-            throw Error("no fast kernel for " + v + ": choose dense, local, strided, bigbird, linformer, nystrom or performer");
+            throw Error("no fast kernel for " + v +
+                        ": choose dense, local, strided, bigbird, linformer, nystrom or performer");
 }
 
 VariantParams variant_params(const BenchOptions& o, VariantKind kind, int n) {
@@ -108,7 +111,8 @@ VariantParams variant_params(const BenchOptions& o, VariantKind kind, int n) {
     v.kind = kind;
     v.window = kind == VariantKind::BigBird ? o.blocks_window : o.window;
     v.dilation = o.dilation;
-    v.stride = o.stride > 0 ? o.stride : 1 << static_cast<int>(std::lround(std::log2(std::sqrt(static_cast<double>(n)))));
+    v.stride =
+        o.stride > 0 ? o.stride : 1 << static_cast<int>(std::lround(std::log2(std::sqrt(static_cast<double>(n)))));
     v.block = o.block;
     v.globals = o.globals;
     v.random_blocks = o.random_blocks;
@@ -165,13 +169,13 @@ struct Row {
     int n = 0, heads = 0, d_head = 0;
     VariantParams params;
     std::vector<double> times, cpu_times;  // wall and process CPU seconds of each run
-    double seconds = 0, cpu_seconds = 0;    // medians
+    double seconds = 0, cpu_seconds = 0;   // medians
     double flops = 0;
     double gflops = 0, fraction_of_peak = 0;
     double cpu_gflops = 0, cpu_fraction_of_peak = 0;  // per CPU-second x threads (see FmaPeak)
     long long io_bytes = 0, scratch_bytes = 0, peak_bytes = 0;
     long long rss_delta_bytes = -1;
-    double error = -1;   // reference rows: normalized error of the fast kernel against it
+    double error = -1;  // reference rows: normalized error of the fast kernel against it
     bool over_budget = false;
 };
 
@@ -248,7 +252,8 @@ Row measure(const BenchOptions& o, Case& c, int n, bool reference, const FmaPeak
     row.n = n, row.heads = o.heads, row.d_head = o.d_head, row.params = c.v;
     row.flops = case_flops(o, c.v, n);
     row.io_bytes = c.io_bytes;
-    row.scratch_bytes = reference ? 0 : static_cast<long long>(kernel_scratch_bytes(c.v, o.heads, n, n, o.d_head, kernel_threads()));
+    row.scratch_bytes =
+        reference ? 0 : static_cast<long long>(kernel_scratch_bytes(c.v, o.heads, n, n, o.d_head, kernel_threads()));
     row.peak_bytes = row.io_bytes + row.scratch_bytes;
 
     // Allocated and touched first (ones, not zeros: malloc + zero fill may become calloc, which
@@ -268,6 +273,11 @@ Row measure(const BenchOptions& o, Case& c, int n, bool reference, const FmaPeak
     const long long hwm_after = proc_status_kb("VmHWM");
     if (rss_before >= 0 && hwm_after >= 0) row.rss_delta_bytes = std::max(0LL, hwm_after - rss_before) * 1024;
     row.over_budget = row.times.back() > o.budget;
+    if (row.times.back() < 1.0) {  // a short first run only warms up (caches, pages, thread pool)
+        row.times.clear();
+        row.cpu_times.clear();
+        time_run(run, row.times, row.cpu_times);
+    }
     for (int r = 1; r < o.repeats && !row.over_budget; ++r) {
         time_run(run, row.times, row.cpu_times);
         row.over_budget = row.times.back() > o.budget;
@@ -300,20 +310,21 @@ std::string megabytes(long long bytes) {
 
 void print_header(std::ostream& os) {
     os << std::left << std::setw(20) << "variant" << std::right << std::setw(9) << "n" << std::setw(6) << "heads"
-       << std::setw(7) << "d_head" << std::setw(11) << "seconds" << std::setw(10) << "GFLOP/s" << std::setw(8) << "% peak"
-       << std::setw(9) << "% cpu pk" << std::setw(10) << "peak MB" << std::setw(11) << "scratch MB" << std::setw(9)
-       << "RSS+ MB" << "\n";
+       << std::setw(7) << "d_head" << std::setw(11) << "seconds" << std::setw(10) << "GFLOP/s" << std::setw(8)
+       << "% peak" << std::setw(9) << "% cpu pk" << std::setw(10) << "peak MB" << std::setw(11) << "scratch MB"
+       << std::setw(9) << "RSS+ MB"
+       << "\n";
 }
 
 void print_row(std::ostream& os, const Row& r) {
     std::ostringstream s;
     s << std::fixed;
     const std::string label = r.variant + (r.kernel == "reference" ? " (ref)" : "");
-    s << std::left << std::setw(20) << label << std::right << std::setw(9) << r.n << std::setw(6) << r.heads << std::setw(7)
-      << r.d_head << std::setw(11) << std::setprecision(4) << r.seconds << std::setw(10) << std::setprecision(1) << r.gflops
-      << std::setw(8) << std::setprecision(1) << 100 * r.fraction_of_peak << std::setw(9) << 100 * r.cpu_fraction_of_peak
-      << std::setw(10) << megabytes(r.peak_bytes)
-      << std::setw(11) << megabytes(r.scratch_bytes) << std::setw(9) << megabytes(r.rss_delta_bytes);
+    s << std::left << std::setw(20) << label << std::right << std::setw(9) << r.n << std::setw(6) << r.heads
+      << std::setw(7) << r.d_head << std::setw(11) << std::setprecision(4) << r.seconds << std::setw(10)
+      << std::setprecision(1) << r.gflops << std::setw(8) << std::setprecision(1) << 100 * r.fraction_of_peak
+      << std::setw(9) << 100 * r.cpu_fraction_of_peak << std::setw(10) << megabytes(r.peak_bytes) << std::setw(11)
+      << megabytes(r.scratch_bytes) << std::setw(9) << megabytes(r.rss_delta_bytes);
     if (r.error >= 0) s << "   error vs fast " << std::scientific << std::setprecision(1) << r.error;
     if (r.over_budget) s << "   over budget: dropped";
     os << s.str() << "\n" << std::flush;
@@ -321,38 +332,46 @@ void print_row(std::ostream& os, const Row& r) {
 
 nlohmann::json params_json(const VariantParams& v) {
     switch (v.kind) {
-        case VariantKind::Local: return {{"window", v.window}, {"dilation", v.dilation}};
-        case VariantKind::Strided: return {{"stride", v.stride}};
+        case VariantKind::Local:
+            return {{"window", v.window}, {"dilation", v.dilation}};
+        case VariantKind::Strided:
+            return {{"stride", v.stride}};
         case VariantKind::BigBird:
-            return {{"block", v.block}, {"window", v.window}, {"globals", v.globals}, {"random_blocks", v.random_blocks}};
-        case VariantKind::Linformer: return {{"k", v.k}};
-        case VariantKind::Nystrom: return {{"landmarks", v.landmarks}, {"pinv_iterations", v.pinv_iterations}};
-        case VariantKind::Performer: return {{"features", v.features}};
-        default: return nlohmann::json::object();
+            return {
+                {"block", v.block}, {"window", v.window}, {"globals", v.globals}, {"random_blocks", v.random_blocks}};
+        case VariantKind::Linformer:
+            return {{"k", v.k}};
+        case VariantKind::Nystrom:
+            return {{"landmarks", v.landmarks}, {"pinv_iterations", v.pinv_iterations}};
+        case VariantKind::Performer:
+            return {{"features", v.features}};
+        default:
+            return nlohmann::json::object();
     }
 }
 
 nlohmann::json row_json(const Row& r) {
-    nlohmann::json j = {{"variant", r.variant},
-                        {"kernel", r.kernel},
-                        {"n", r.n},
-                        {"heads", r.heads},
-                        {"d_head", r.d_head},
-                        {"params", params_json(r.params)},
-                        {"seconds", r.seconds},
-                        {"times", r.times},
-                        {"flops", r.flops},
-                        {"gflops", r.gflops},
-                        {"fraction_of_peak", r.fraction_of_peak},
-                        {"cpu_seconds", r.cpu_seconds},
-                        {"cpu_times", r.cpu_times},
-                        {"cpu_gflops", r.cpu_gflops},
-                        {"cpu_fraction_of_peak", r.cpu_fraction_of_peak},
-                        {"peak_bytes", r.peak_bytes},
-                        {"io_bytes", r.io_bytes},
-                        {"scratch_bytes", r.scratch_bytes},
-                        {"rss_delta_bytes", r.rss_delta_bytes >= 0 ? nlohmann::json(r.rss_delta_bytes) : nlohmann::json()},
-                        {"over_budget", r.over_budget}};
+    nlohmann::json j = {
+        {"variant", r.variant},
+        {"kernel", r.kernel},
+        {"n", r.n},
+        {"heads", r.heads},
+        {"d_head", r.d_head},
+        {"params", params_json(r.params)},
+        {"seconds", r.seconds},
+        {"times", r.times},
+        {"flops", r.flops},
+        {"gflops", r.gflops},
+        {"fraction_of_peak", r.fraction_of_peak},
+        {"cpu_seconds", r.cpu_seconds},
+        {"cpu_times", r.cpu_times},
+        {"cpu_gflops", r.cpu_gflops},
+        {"cpu_fraction_of_peak", r.cpu_fraction_of_peak},
+        {"peak_bytes", r.peak_bytes},
+        {"io_bytes", r.io_bytes},
+        {"scratch_bytes", r.scratch_bytes},
+        {"rss_delta_bytes", r.rss_delta_bytes >= 0 ? nlohmann::json(r.rss_delta_bytes) : nlohmann::json()},
+        {"over_budget", r.over_budget}};
     if (r.error >= 0) j["error_vs_fast"] = r.error;
     return j;
 }
@@ -387,7 +406,8 @@ void run_bench(BenchOptions o) {
     std::ostream& log = o.out == "-" ? std::cerr : std::cout;  // the table; JSON may take stdout
     log << peak_line.str() << "\n"
         << "% peak: GFLOP/s over that peak, both per wall second; % cpu pk: the same per CPU second of the process "
-           "(peak " << std::fixed << std::setprecision(1) << peak.cpu_gflops << "), which a shared machine disturbs less\n"
+           "(peak "
+        << std::fixed << std::setprecision(1) << peak.cpu_gflops << "), which a shared machine disturbs less\n"
         << "peak MB: inputs + output + the kernel's scratch counted from its tile sizes; RSS+ MB: the process's "
            "peak RSS growth during the first run, beyond the allocated inputs and output\n\n";
     print_header(log);
@@ -404,8 +424,10 @@ void run_bench(BenchOptions o) {
             }
             const long long need = estimated_case_bytes(o, kind, n), have = mem_available_bytes();
             if (have > 0 && need > have * 8 / 10) {
-                skipped.push_back({{"variant", variant}, {"n", n}, {"why", "inputs need " + megabytes(need) +
-                                                                           " MB, more than 80% of the available memory"}});
+                skipped.push_back(
+                    {{"variant", variant},
+                     {"n", n},
+                     {"why", "inputs need " + megabytes(need) + " MB, more than 80% of the available memory"}});
                 log << variant << " n " << n << ": skipped, inputs need " << megabytes(need) << " MB\n";
                 break;
             }
@@ -415,7 +437,7 @@ void run_bench(BenchOptions o) {
                 if (predicted > 8 * o.budget) {
                     dropped.push_back({{"variant", variant}, {"n", n}, {"predicted_seconds", predicted}});
                     log << variant << " n " << n << ": dropped, predicted " << std::setprecision(3) << predicted
-                              << " s is over 8 x the budget\n";
+                        << " s is over 8 x the budget\n";
                     break;
                 }
             }
@@ -450,7 +472,7 @@ void run_bench(BenchOptions o) {
             log << "needs two or more lengths\n";
         else
             log << std::fixed << std::setprecision(3) << e << " over n = " << mine.front().n << ".." << mine.back().n
-                      << " (" << mine.size() << " lengths)\n";
+                << " (" << mine.size() << " lengths)\n";
         fits.push_back({{"variant", variant},
                         {"exponent", std::isnan(e) ? nlohmann::json() : nlohmann::json(e)},
                         {"lengths", mine.size()}});
@@ -471,17 +493,27 @@ void run_bench(BenchOptions o) {
               {"peak_fused", peak.fused},
               {"peak_note", peak_line.str()}}},
             {"config",
-             {{"variants", o.variants}, {"n", sizes}, {"heads", o.heads}, {"d_head", o.d_head}, {"causal", o.causal},
-              {"repeats", o.repeats}, {"budget_seconds", o.budget}, {"seed", o.seed}, {"dtype", "float32"}}},
+             {{"variants", o.variants},
+              {"n", sizes},
+              {"heads", o.heads},
+              {"d_head", o.d_head},
+              {"causal", o.causal},
+              {"repeats", o.repeats},
+              {"budget_seconds", o.budget},
+              {"seed", o.seed},
+              {"dtype", "float32"}}},
             {"memory_note",
              "peak_bytes = io_bytes (Q, K, V, the output and any projection or feature matrices) + scratch_bytes (what "
-             "the kernel allocates, counted from its tile sizes and thread count); rss_delta_bytes = measured growth of "
-             "the process's peak RSS (VmHWM after resetting it through /proc/self/clear_refs) during the first run, with "
+             "the kernel allocates, counted from its tile sizes and thread count); rss_delta_bytes = measured growth "
+             "of "
+             "the process's peak RSS (VmHWM after resetting it through /proc/self/clear_refs) during the first run, "
+             "with "
              "inputs and output already allocated and touched"},
             {"seconds_note",
-             "seconds: median wall time of the repeats; gflops = the variant's cost-model flops (attention_cost) / "
-             "seconds; fraction_of_peak = gflops / peak_gflops; cpu_*: the same per CPU second of the process times the "
-             "threads (the reference runs on one thread), against peak_cpu_gflops"},
+             "seconds: median wall time of the repeats (a first run under 1 s is a discarded warm-up); gflops = "
+             "the variant's cost-model flops (attention_cost) / seconds; fraction_of_peak = gflops / peak_gflops; "
+             "cpu_*: the same per CPU second of the process times the threads (the reference runs on one thread), "
+             "against peak_cpu_gflops"},
             {"rows", json_rows},
             {"fits", fits},
             {"dropped", dropped},
@@ -520,7 +552,8 @@ void add_bench_command(CLI::App& app) {
     cmd->add_option("--landmarks", o->landmarks, "nystrom: landmarks")->capture_default_str()->group(group);
     cmd->add_option("--features", o->features, "performer: random features")->capture_default_str()->group(group);
     cmd->add_option("--repeats", o->repeats, "Runs per length; the median is reported")->capture_default_str();
-    cmd->add_option("--budget", o->budget, "Seconds: a variant is dropped after a run takes longer")->capture_default_str();
+    cmd->add_option("--budget", o->budget, "Seconds: a variant is dropped after a run takes longer")
+        ->capture_default_str();
     cmd->add_option("--threads", o->threads, "Threads (0: all cores)")->capture_default_str();
     cmd->add_flag("--reference", o->reference, "Also time the plain reference (n up to --reference-max-n)");
     cmd->add_option("--reference-max-n", o->reference_max_n, "Longest n for --reference")->capture_default_str();

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "../test_helpers.hpp"
 #include "attnscope/attention.hpp"
 #include "attnscope/variants.hpp"
-#include "../test_helpers.hpp"
 
 namespace as = attnscope;
 using as::AttentionProblem;
@@ -143,26 +143,45 @@ std::vector<VariantCase> variant_cases() {
         set(v);
         cases.push_back({v, label});
     };
-    add(VariantKind::Local, [](VariantParams& v) { v.window = 3; }, "local w 3");
-    add(VariantKind::Local, [](VariantParams& v) { v.window = 70; }, "local w 70 (band wider than a tile)");
-    add(VariantKind::Local, [](VariantParams& v) { v.window = 5, v.dilation = 3; }, "local w 5 dilation 3");
-    add(VariantKind::Local, [](VariantParams& v) { v.window = 4, v.dilation = 2, v.global_tokens = {0, 36, 129, 36}; },
+    add(
+        VariantKind::Local, [](VariantParams& v) { v.window = 3; }, "local w 3");
+    add(
+        VariantKind::Local, [](VariantParams& v) { v.window = 70; }, "local w 70 (band wider than a tile)");
+    add(
+        VariantKind::Local, [](VariantParams& v) { v.window = 5, v.dilation = 3; }, "local w 5 dilation 3");
+    add(
+        VariantKind::Local,
+        [](VariantParams& v) {
+            v.window = 4, v.dilation = 2, v.global_tokens = {0, 36, 129, 36};
+        },
         "local w 4 dilation 2 globals 0 36 129");
-    add(VariantKind::Strided, [](VariantParams& v) { v.stride = 1; }, "strided 1");
-    add(VariantKind::Strided, [](VariantParams& v) { v.stride = 4; }, "strided 4");
-    add(VariantKind::Strided, [](VariantParams& v) { v.stride = 17; }, "strided 17");
-    add(VariantKind::BigBird, [](VariantParams& v) { v.block = 4, v.window = 1, v.globals = 2, v.random_blocks = 2; },
+    add(
+        VariantKind::Strided, [](VariantParams& v) { v.stride = 1; }, "strided 1");
+    add(
+        VariantKind::Strided, [](VariantParams& v) { v.stride = 4; }, "strided 4");
+    add(
+        VariantKind::Strided, [](VariantParams& v) { v.stride = 17; }, "strided 17");
+    add(
+        VariantKind::BigBird, [](VariantParams& v) { v.block = 4, v.window = 1, v.globals = 2, v.random_blocks = 2; },
         "bigbird b 4 w 1 g 2 r 2");
-    add(VariantKind::BigBird, [](VariantParams& v) { v.block = 16, v.window = 0, v.globals = 21, v.random_blocks = 3; },
+    add(
+        VariantKind::BigBird, [](VariantParams& v) { v.block = 16, v.window = 0, v.globals = 21, v.random_blocks = 3; },
         "bigbird b 16 w 0 g 21 r 3");
-    add(VariantKind::BigBird, [](VariantParams& v) { v.block = 100, v.window = 1, v.globals = 0, v.random_blocks = 1; },
+    add(
+        VariantKind::BigBird, [](VariantParams& v) { v.block = 100, v.window = 1, v.globals = 0, v.random_blocks = 1; },
         "bigbird b 100 (more than a query tile)");
-    add(VariantKind::Linformer, [](VariantParams& v) { v.k = 8; }, "linformer k 8");
-    add(VariantKind::Linformer, [](VariantParams& v) { v.k = 33; }, "linformer k 33");
-    add(VariantKind::Nystrom, [](VariantParams& v) { v.landmarks = 4; }, "nystrom 4 landmarks");
-    add(VariantKind::Nystrom, [](VariantParams& v) { v.landmarks = 11; }, "nystrom 11 landmarks");
-    add(VariantKind::Performer, [](VariantParams& v) { v.features = 16; }, "performer 16 features");
-    add(VariantKind::Performer, [](VariantParams& v) { v.features = 40; }, "performer 40 features");
+    add(
+        VariantKind::Linformer, [](VariantParams& v) { v.k = 8; }, "linformer k 8");
+    add(
+        VariantKind::Linformer, [](VariantParams& v) { v.k = 33; }, "linformer k 33");
+    add(
+        VariantKind::Nystrom, [](VariantParams& v) { v.landmarks = 4; }, "nystrom 4 landmarks");
+    add(
+        VariantKind::Nystrom, [](VariantParams& v) { v.landmarks = 11; }, "nystrom 11 landmarks");
+    add(
+        VariantKind::Performer, [](VariantParams& v) { v.features = 16; }, "performer 16 features");
+    add(
+        VariantKind::Performer, [](VariantParams& v) { v.features = 40; }, "performer 40 features");
     return cases;
 }
 
@@ -258,7 +277,7 @@ TEST_CASE("kept_pairs counts the traced patterns' kept pairs without forming the
                 for (int h = 0; h < heads; ++h) {
                     const VariantParams& v = c.v;
                     const as::MaskMatrix pattern =
-                        v.kind == VariantKind::Local     ? as::local_pattern(n, m, v.window, v.dilation, v.global_tokens)
+                        v.kind == VariantKind::Local ? as::local_pattern(n, m, v.window, v.dilation, v.global_tokens)
                         : v.kind == VariantKind::Strided ? as::strided_pattern(n, m, v.stride)
                                                          : as::bigbird_pattern(n, m, v.block, v.window, v.globals,
                                                                                v.random_blocks, as::head_seed(h, seed));

@@ -10,10 +10,12 @@
 //   (n, m) matrix: memory is O((n + m) d) plus per-thread tiles.
 //
 // The dense kernel is FlashAttention's recurrence on the CPU: queries in tiles of
-// kQueryTile rows, keys in tiles of kKeyTile; per tile S = c Q_t K_t^T (Eigen GEMM), then per
-// query row a running max mx, running sum l and unnormalized output o:
+// kQueryTile rows, keys in tiles of at most kKeyTile; per tile S = c Q_t K_t^T, then per query
+// row a running max mx, running sum l and unnormalized output o:
 //   mx' = max(mx, max_j S_ij),  p_ij = exp(S_ij - mx'),  a = exp(mx - mx'),
 //   l' = a l + sum_j p_ij,      o' = a o + P V_t,       finally out = o / l (0 when l = 0).
+// The tile products are register-blocked micro-kernels on the build's widest float vectors
+// (SSE2 by default, AVX2/AVX-512 with -DATTNSCOPE_NATIVE=ON), one query per vector lane.
 // The sparse kernels run the same recurrence over only the key tiles their pattern keeps;
 // the low-rank kernels work through their (k, d), (landmarks, d) or (features, d) factors.
 #include <cstddef>
@@ -31,13 +33,13 @@ namespace attnscope {
 using MatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using VectorF = Eigen::VectorXf;
 
-inline constexpr int kQueryTile = 64;   // query rows per tile
-inline constexpr int kKeyTile = 256;    // keys per tile: a (kQueryTile, kKeyTile) score tile stays in L2
+inline constexpr int kQueryTile = 64;  // query rows per tile
+inline constexpr int kKeyTile = 256;   // keys per tile at most: a (kKeyTile, kQueryTile) score tile stays in L2
 
 // Keys a query may not see, on top of a sparse variant's own pattern (as attention_mask()).
 struct KeyMask {
-    bool causal = false;                // hide key j from query i when j > i
-    std::vector<bool> key_is_padding;   // (m) or empty: hide these keys from every query
+    bool causal = false;               // hide key j from query i when j > i
+    std::vector<bool> key_is_padding;  // (m) or empty: hide these keys from every query
 };
 
 // One attention problem for every kernel: stacked heads (see the legend above).
@@ -71,8 +73,8 @@ void local_attention(MatrixF& out, const AttentionProblem& p, int window, int di
 void strided_attention(MatrixF& out, const AttentionProblem& p, int stride);
 // bigbird: block-sparse; head h draws its random blocks with head_seed(h, seed), as run() does.
 // O(n (2 window + 1 + random_blocks) block d + globals (n + m) d).
-void bigbird_attention(MatrixF& out, const AttentionProblem& p, int block, int window, int globals,
-                       int random_blocks, std::uint64_t seed);
+void bigbird_attention(MatrixF& out, const AttentionProblem& p, int block, int window, int globals, int random_blocks,
+                       std::uint64_t seed);
 
 // --- low rank (like the traced engine they ignore p.mask, except the Performer) ---
 // linformer: E, F (H*k, m), head h owns rows [h*k, (h+1)*k). out = softmax(c Q (E K)^T) (F V). O(n k d).
@@ -125,12 +127,12 @@ int kernel_threads();
 // Peak fp32 multiply-add throughput of this build on `threads` threads, measured by a short
 // microbenchmark: independent accumulator chains on the widest vector type the build targets.
 struct FmaPeak {
-    double gflops = 0;        // 2 flops per lane per multiply-add, per second of wall time
-    double cpu_gflops = 0;    // the same per second of the process's CPU time: on a shared machine,
-                              // what the threads did while they actually ran
+    double gflops = 0;      // 2 flops per lane per multiply-add, per second of wall time
+    double cpu_gflops = 0;  // the same per second of the process's CPU time: on a shared machine,
+                            // what the threads did while they actually ran
     int threads = 0;
-    std::string instructions; // e.g. "SSE2 mul+add (128-bit)", "AVX-512 FMA (512-bit)"
-    bool fused = false;       // true when the build has FMA instructions
+    std::string instructions;  // e.g. "SSE2 mul+add (128-bit)", "AVX-512 FMA (512-bit)"
+    bool fused = false;        // true when the build has FMA instructions
 };
 FmaPeak measure_fma_peak(int threads, double seconds = 0.25);
 

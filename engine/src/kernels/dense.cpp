@@ -24,11 +24,11 @@ void dense_attention_fused(MatrixF& out, const AttentionProblem& p) {
             const int h = task / query_tiles, i0 = (task % query_tiles) * kQueryTile;
             const int rows = std::min(kQueryTile, n - i0);
             const long long q0 = static_cast<long long>(h) * n + i0, k0 = static_cast<long long>(h) * m;
-            RowState st{s.max.data(), s.sum.data(), out.middleRows(q0, rows)};
-            reset(st);
-            attend_keys(st, s.scaled(p.Q.middleRows(q0, rows), c), Positions{nullptr, i0}, p.K.middleRows(k0, m),
-                        p.V.middleRows(k0, m), Positions{}, p.mask, AllKeys{}, s.S);
-            finish(st);
+            s.load_queries(p.Q.middleRows(q0, rows), c);
+            s.reset();
+            attend_keys(s, Positions{nullptr, i0}, p.K.middleRows(k0, m), p.V.middleRows(k0, m), Positions{}, p.mask,
+                        AllKeys{});
+            s.finish(out.middleRows(q0, rows));
         }
     }
 }

@@ -28,36 +28,40 @@ int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
 int chunks_for(int keys) { return std::clamp(keys / 256, 1, kChunks); }
 
-// Each row of S (rows, cols) becomes its softmax (all -inf gives zeros).
-void softmax_rows_inplace(Eigen::Ref<MatrixF> S) {
-    for (int r = 0; r < S.rows(); ++r) {
-        const float top = S.row(r).maxCoeff();
-        if (top == kNegInf) {
-            S.row(r).setZero();
-            continue;
-        }
-        S.row(r) *= 1.0f / exp_shift_sum(&S(r, 0), static_cast<int>(S.cols()), top);
-    }
-}
-
-// out rows (tiled, all heads) = softmax(c Q_t Kf_h^T) Vf_h, with Kf, Vf (H*l, d) small per-head factors.
+// out rows (all heads) = softmax(c Q Kf_h^T) Vf_h for small per-head factors Kf, Vf (H*l, d):
+// exact attention over l keys, so the same tiles as the dense kernel (one online-softmax pass).
 void attend_factors(MatrixF& out, const AttentionProblem& p, const MatrixF& Kf, const MatrixF& Vf, float c) {
     const int H = p.heads, n = p.n(), d = p.d(), l = static_cast<int>(Kf.rows()) / H;
     const int tiles = ceil_div(n, kQueryTile);
 #pragma omp parallel
     {
-        MatrixF S(kQueryTile, l);  // (rows, l)
+        TileScratch s(d);
 #pragma omp for schedule(static)
         for (int task = 0; task < H * tiles; ++task) {
             const int h = task / tiles, i0 = task % tiles * kQueryTile, rows = std::min(kQueryTile, n - i0);
-            const long long q0 = static_cast<long long>(h) * n + i0;
-            auto St = S.topRows(rows);
-            St.noalias() = (c * p.Q.middleRows(q0, rows)) * Kf.middleRows(static_cast<long long>(h) * l, l).transpose();
-            softmax_rows_inplace(St);
-            out.middleRows(q0, rows).noalias() = St * Vf.middleRows(static_cast<long long>(h) * l, l);
+            const long long q0 = static_cast<long long>(h) * n + i0, f0 = static_cast<long long>(h) * l;
+            s.load_queries(p.Q.middleRows(q0, rows), c);
+            s.reset();
+            attend_keys(s, Positions{nullptr, i0}, Kf.middleRows(f0, l), Vf.middleRows(f0, l), Positions{}, KeyMask{},
+                        AllKeys{});
+            s.finish(out.middleRows(q0, rows));
         }
     }
-    (void)d;
+}
+
+// C (rows, d) = A (rows, len) B (len, d), A with row stride ldA. In depth blocks, so that a block
+// of B stays in cache while every row block of A passes over it.
+void product(RowsF C, const float* A, long ldA, ConstRowsF B) {
+    const int rows = static_cast<int>(C.rows()), d = static_cast<int>(C.cols()), len = static_cast<int>(B.rows());
+    if (d % kLanes != 0) {  // the micro-kernel wants whole vectors of columns
+        C.noalias() = Eigen::Map<const MatrixF, 0, Eigen::OuterStride<>>(A, rows, len, Eigen::OuterStride<>(ldA)) * B;
+        return;
+    }
+    constexpr int kDepth = 512;
+    C.setZero();
+    for (int k0 = 0; k0 < len; k0 += kDepth)
+        tile_product(C.data(), C.outerStride(), A + k0, ldA, 1, B.data() + k0 * B.outerStride(), B.outerStride(), rows,
+                     d, std::min(kDepth, len - k0), true);
 }
 
 }  // namespace
@@ -79,10 +83,10 @@ void linformer_attention(MatrixF& out, const AttentionProblem& p, const MatrixF&
         const int h = task / chunks, chunk = task % chunks;
         const int j0 = split_point(m, chunks, chunk), j1 = split_point(m, chunks, chunk + 1);
         const long long kh = static_cast<long long>(h) * m + j0, eh = static_cast<long long>(h) * k;
-        partK.middleRows(static_cast<long long>(task) * k, k).noalias() =
-            E.block(eh, j0, k, j1 - j0) * p.K.middleRows(kh, j1 - j0);
-        partV.middleRows(static_cast<long long>(task) * k, k).noalias() =
-            F.block(eh, j0, k, j1 - j0) * p.V.middleRows(kh, j1 - j0);
+        product(partK.middleRows(static_cast<long long>(task) * k, k), &E(eh, j0), E.outerStride(),
+                p.K.middleRows(kh, j1 - j0));
+        product(partV.middleRows(static_cast<long long>(task) * k, k), &F(eh, j0), F.outerStride(),
+                p.V.middleRows(kh, j1 - j0));
     }
     MatrixF projK = MatrixF::Zero(static_cast<long long>(H) * k, d), projV = projK;  // (H*k, d)
     for (int h = 0; h < H; ++h)
@@ -137,12 +141,13 @@ void nystrom_attention(MatrixF& out, const AttentionProblem& p, int landmarks, i
             const int h = task / (chunks * tiles), chunk = task / tiles % chunks, t0 = task % tiles * kQueryTile;
             const int rows = std::min(kQueryTile, l - t0);
             const int j0 = split_point(m, chunks, chunk), j1 = split_point(m, chunks, chunk + 1);
-            const long long at = (static_cast<long long>(h) * chunks + chunk) * l + t0, kh = static_cast<long long>(h) * m;
-            RowState st{part_max.data() + at, part_sum.data() + at, part_acc.middleRows(at, rows)};
-            reset(st);
-            attend_keys(st, s.scaled(Qlf.middleRows(static_cast<long long>(h) * l + t0, rows), c), Positions{},
-                        p.K.middleRows(kh + j0, j1 - j0), p.V.middleRows(kh + j0, j1 - j0), Positions{nullptr, j0},
-                        KeyMask{}, AllKeys{}, s.S);
+            const long long at = (static_cast<long long>(h) * chunks + chunk) * l + t0,
+                            kh = static_cast<long long>(h) * m;
+            s.load_queries(Qlf.middleRows(static_cast<long long>(h) * l + t0, rows), c);
+            s.reset();
+            attend_keys(s, Positions{}, p.K.middleRows(kh + j0, j1 - j0), p.V.middleRows(kh + j0, j1 - j0),
+                        Positions{nullptr, j0}, KeyMask{}, AllKeys{});
+            s.store_state(part_max.data() + at, part_sum.data() + at, part_acc.middleRows(at, rows));
         }
     }
 
@@ -157,7 +162,8 @@ void nystrom_attention(MatrixF& out, const AttentionProblem& p, int landmarks, i
             merge(st, part_max.data() + base + chunk * l, part_sum.data() + base + chunk * l,
                   part_acc.middleRows(base + static_cast<long long>(chunk) * l, l));
         finish(st);
-        const auto Qh = Ql.middleRows(static_cast<long long>(h) * l, l), Kh = Kl.middleRows(static_cast<long long>(h) * l, l);
+        const auto Qh = Ql.middleRows(static_cast<long long>(h) * l, l),
+                   Kh = Kl.middleRows(static_cast<long long>(h) * l, l);
         const Matrix middle = softmax_rows(c_double * Qh * Kh.transpose());  // (l, l)
         W.middleRows(static_cast<long long>(h) * l, l) =
             (iterative_pinv(middle, pinv_iterations) * st.acc.cast<double>()).cast<float>();
@@ -184,8 +190,8 @@ void performer_attention(MatrixF& out, const AttentionProblem& p, const MatrixF&
     check_problem(p);
     const int H = p.heads, n = p.n(), m = p.m(), d = p.d();
     if (W.cols() != d || W.rows() % H != 0 || W.rows() == 0)
-        throw Error("performer features must be (heads*r, d_head) = (" + std::to_string(H) + "*r, " + std::to_string(d) +
-                    "): got " + std::to_string(W.rows()) + " x " + std::to_string(W.cols()));
+        throw Error("performer features must be (heads*r, d_head) = (" + std::to_string(H) + "*r, " +
+                    std::to_string(d) + "): got " + std::to_string(W.rows()) + " x " + std::to_string(W.cols()));
     const int r = static_cast<int>(W.rows()) / H;
     const float scale = static_cast<float>(1.0 / (std::pow(static_cast<double>(d), 0.25) * std::sqrt(p.temperature)));
     const bool causal = p.mask.causal;
@@ -206,7 +212,8 @@ void performer_attention(MatrixF& out, const AttentionProblem& p, const MatrixF&
 #pragma omp for schedule(dynamic, 1)
         for (int task = 0; task < H * chunks; ++task) {
             const int h = task / chunks, chunk = task % chunks;
-            const int j0 = std::min(m, split_point(span, chunks, chunk)), j1 = std::min(m, split_point(span, chunks, chunk + 1));
+            const int j0 = std::min(m, split_point(span, chunks, chunk)),
+                      j1 = std::min(m, split_point(span, chunks, chunk + 1));
             auto kv = KV.middleRows(static_cast<long long>(task) * r, r);
             kv.setZero();
             z.row(task).setZero();
@@ -278,7 +285,8 @@ void performer_attention(MatrixF& out, const AttentionProblem& p, const MatrixF&
         for (int task = 0; task < tasks; ++task) {
             const int h = causal ? task / chunks : task / ceil_div(n, kFeatureRows);
             const long long part = causal ? task : static_cast<long long>(h) * chunks;
-            const int i_begin = causal ? split_point(n, chunks, task % chunks) : task % ceil_div(n, kFeatureRows) * kFeatureRows;
+            const int i_begin =
+                causal ? split_point(n, chunks, task % chunks) : task % ceil_div(n, kFeatureRows) * kFeatureRows;
             const int i_end = causal ? split_point(n, chunks, task % chunks + 1) : std::min(n, i_begin + kFeatureRows);
             const auto Wh = W.middleRows(static_cast<long long>(h) * r, r);
             runKV = KV.middleRows(part * r, r);
@@ -326,17 +334,18 @@ std::size_t kernels::low_rank_scratch_bytes(const VariantParams& v, int heads, i
     switch (v.kind) {
         case VariantKind::Linformer: {
             const std::size_t k = v.k, chunks = chunks_for(m);
-            return f * (2 * H * chunks * k * d + 2 * H * k * d) + threads * f * kQueryTile * k;
+            return f * (2 * H * chunks * k * d + 2 * H * k * d) + threads * TileScratch::bytes(d);
         }
         case VariantKind::Nystrom: {
             const std::size_t l = v.landmarks, chunks = chunks_for(m);
             return sizeof(double) * (2 * H * l * d + 6 * l * l + 2 * l * d) + f * (2 * H * l * d + H * l * d) +
-                   f * H * chunks * l * (d + 2) + threads * (TileScratch::bytes(d) + f * kQueryTile * l);
+                   f * H * chunks * l * (d + 2) + threads * TileScratch::bytes(d);
         }
         case VariantKind::Performer: {
             const std::size_t r = v.features, chunks = std::max(1, chunks_for(n));
             return f * H * chunks * (r * d + r + 1) +
-                   threads * f * (2 * kFeatureRows * r + kFeatureRows * kFeatureRows + kFeatureRows * (d + 1) + r * (d + 1));
+                   threads * f *
+                       (2 * kFeatureRows * r + kFeatureRows * kFeatureRows + kFeatureRows * (d + 1) + r * (d + 1));
         }
         default:
             return 0;

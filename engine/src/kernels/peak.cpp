@@ -15,8 +15,14 @@ namespace attnscope {
 namespace {
 
 // Enough independent chains to cover the multiply-add latency times the issue width
-// (4-cycle FMA x 2 pipes = 8; SSE2's separate 3-4 cycle mul and add x 2 pipes each: 12 or more).
+// (4-cycle FMA x 2 pipes: 8; SSE2's dependent 3-4 cycle mul then add, 2 pipes each: 12 to 16),
+// and few enough to stay in registers with the two constants: a spilled chain runs through
+// memory and the "peak" comes out low (16 registers below AVX-512, 32 with it).
+#if defined(__AVX512F__)
 constexpr int kChains = 16;
+#else
+constexpr int kChains = 14;
+#endif
 
 #if defined(__AVX512F__) && defined(__FMA__)
 using Vec = __m512;

@@ -46,11 +46,11 @@ void attend_all_keys(MatrixF& out, const AttentionProblem& p, const std::vector<
             const int h = task / tiles, t0 = (task % tiles) * kQueryTile, t = std::min(kQueryTile, count - t0);
             const auto Qh = p.Q.middleRows(static_cast<long long>(h) * n, n);
             gather_rows(q, Qh, rows.data() + t0, t);
-            RowState st{s.max.data(), s.sum.data(), acc.topRows(t)};
-            reset(st);
-            attend_keys(st, s.scaled(q.topRows(t), c), Positions{rows.data() + t0}, p.K.middleRows(static_cast<long long>(h) * m, m),
-                        p.V.middleRows(static_cast<long long>(h) * m, m), Positions{}, p.mask, AllKeys{}, s.S);
-            finish(st);
+            s.load_queries(q.topRows(t), c);
+            s.reset();
+            attend_keys(s, Positions{rows.data() + t0}, p.K.middleRows(static_cast<long long>(h) * m, m),
+                        p.V.middleRows(static_cast<long long>(h) * m, m), Positions{}, p.mask, AllKeys{});
+            s.finish(acc.topRows(t));
             for (int k = 0; k < t; ++k) out.row(static_cast<long long>(h) * n + rows[t0 + k]) = acc.row(k);
         }
     }
@@ -90,7 +90,8 @@ void local_attention(MatrixF& out, const AttentionProblem& p, int window, int di
                     global_keys.data(), G);
     }
     // A global key inside the band is already counted there.
-    const auto outside_band = predicate([half, step](int i, int j) { return std::abs(i - j) > half || (i - j) % step != 0; });
+    const auto outside_band =
+        predicate([half, step](int i, int j) { return std::abs(i - j) > half || (i - j) % step != 0; });
 
     // Query i sees band keys congruent to i mod step: tasks are (head, residue, tile of that residue's rows).
     const int class_rows = ceil_div(n, step), tiles = ceil_div(class_rows, kQueryTile);
@@ -117,15 +118,14 @@ void local_attention(MatrixF& out, const AttentionProblem& p, int window, int di
             const int keys = std::max(0, u1 - u0 + 1);
             const auto Kh = p.K.middleRows(kh, m), Vh = p.V.middleRows(kh, m);
             if (step == 1) {
-                RowState st{s.max.data(), s.sum.data(), out.middleRows(qh + first, rows)};
-                reset(st);
-                const ConstRowsF Qs = s.scaled(p.Q.middleRows(qh + first, rows), c);
-                attend_keys(st, Qs, Positions{nullptr, first}, Kh.middleRows(u0, keys), Vh.middleRows(u0, keys),
-                            Positions{nullptr, u0}, p.mask, Band{half}, s.S);
+                s.load_queries(p.Q.middleRows(qh + first, rows), c);
+                s.reset();
+                attend_keys(s, Positions{nullptr, first}, Kh.middleRows(u0, keys), Vh.middleRows(u0, keys),
+                            Positions{nullptr, u0}, p.mask, Band{half});
                 if (G > 0)
-                    attend_keys(st, Qs, Positions{nullptr, first}, KG.middleRows(h * G, G), VG.middleRows(h * G, G),
-                                Positions{global_keys.data()}, p.mask, outside_band, s.S);
-                finish(st);
+                    attend_keys(s, Positions{nullptr, first}, KG.middleRows(h * G, G), VG.middleRows(h * G, G),
+                                Positions{global_keys.data()}, p.mask, outside_band);
+                s.finish(out.middleRows(qh + first, rows));
                 continue;
             }
             for (int k = 0; k < rows; ++k) qpos[k] = first + step * k;
@@ -133,15 +133,14 @@ void local_attention(MatrixF& out, const AttentionProblem& p, int window, int di
             gather_rows(q, p.Q.middleRows(qh, n), qpos.data(), rows);
             gather_rows(kb, Kh, kpos.data(), keys);
             gather_rows(vb, Vh, kpos.data(), keys);
-            RowState st{s.max.data(), s.sum.data(), acc.topRows(rows)};
-            reset(st);
-            const ConstRowsF Qs = s.scaled(q.topRows(rows), c);
-            attend_keys(st, Qs, Positions{qpos.data()}, kb.topRows(keys), vb.topRows(keys), Positions{kpos.data()},
-                        p.mask, Band{half}, s.S);
+            s.load_queries(q.topRows(rows), c);
+            s.reset();
+            attend_keys(s, Positions{qpos.data()}, kb.topRows(keys), vb.topRows(keys), Positions{kpos.data()}, p.mask,
+                        Band{half});
             if (G > 0)
-                attend_keys(st, Qs, Positions{qpos.data()}, KG.middleRows(h * G, G), VG.middleRows(h * G, G),
-                            Positions{global_keys.data()}, p.mask, outside_band, s.S);
-            finish(st);
+                attend_keys(s, Positions{qpos.data()}, KG.middleRows(h * G, G), VG.middleRows(h * G, G),
+                            Positions{global_keys.data()}, p.mask, outside_band);
+            s.finish(acc.topRows(rows));
             for (int k = 0; k < rows; ++k) out.row(qh + qpos[k]) = acc.row(k);
         }
     }
@@ -167,6 +166,7 @@ void strided_attention(MatrixF& out, const AttentionProblem& p, int stride) {
         TileScratch sc(d);
         MatrixF q(kQueryTile, d), kr(class_keys, d), vr(class_keys, d), acc(kQueryTile, d);
         std::vector<int> qpos(kQueryTile), kpos(class_keys);
+        std::vector<float> tile_max(kQueryTile), tile_sum(kQueryTile);
 #pragma omp for schedule(dynamic, 1)
         for (int task = 0; task < H * s * tiles; ++task) {
             const int h = task / (s * tiles), r = task / tiles % s, t0 = task % tiles * kQueryTile;
@@ -179,14 +179,15 @@ void strided_attention(MatrixF& out, const AttentionProblem& p, int stride) {
             gather_rows(q, p.Q.middleRows(qh, n), qpos.data(), rows);
             gather_rows(kr, p.K.middleRows(kh, m), kpos.data(), keys);
             gather_rows(vr, p.V.middleRows(kh, m), kpos.data(), keys);
-            RowState st{sc.max.data(), sc.sum.data(), acc.topRows(rows)};
-            reset(st);
-            attend_keys(st, sc.scaled(q.topRows(rows), c), Positions{qpos.data()}, kr.topRows(keys), vr.topRows(keys),
-                        Positions{kpos.data()}, p.mask, NotSelf{}, sc.S);
+            sc.load_queries(q.topRows(rows), c);
+            sc.reset();
+            attend_keys(sc, Positions{qpos.data()}, kr.topRows(keys), vr.topRows(keys), Positions{kpos.data()}, p.mask,
+                        NotSelf{});
+            sc.store_state(tile_max.data(), tile_sum.data(), acc.topRows(rows));
             for (int k = 0; k < rows; ++k) {
                 out.row(qh + qpos[k]) = acc.row(k);
-                row_max[qh + qpos[k]] = sc.max[k];
-                row_sum[qh + qpos[k]] = sc.sum[k];
+                row_max[qh + qpos[k]] = tile_max[k];
+                row_sum[qh + qpos[k]] = tile_sum[k];
             }
         }
     }
@@ -201,10 +202,11 @@ void strided_attention(MatrixF& out, const AttentionProblem& p, int stride) {
             const int h = task / query_tiles, i0 = task % query_tiles * kQueryTile, rows = std::min(kQueryTile, n - i0);
             const long long q0 = static_cast<long long>(h) * n + i0, kh = static_cast<long long>(h) * m;
             const int j0 = std::clamp(i0 - (s - 1), 0, m), j1 = std::clamp(i0 + rows - 1 + s, 0, m);  // [j0, j1)
-            RowState st{row_max.data() + q0, row_sum.data() + q0, out.middleRows(q0, rows)};
-            attend_keys(st, sc.scaled(p.Q.middleRows(q0, rows), c), Positions{nullptr, i0}, p.K.middleRows(kh + j0, j1 - j0),
-                        p.V.middleRows(kh + j0, j1 - j0), Positions{nullptr, j0}, p.mask, Band{s - 1}, sc.S);
-            finish(st);
+            sc.load_queries(p.Q.middleRows(q0, rows), c);
+            sc.load_state(row_max.data() + q0, row_sum.data() + q0, out.middleRows(q0, rows));
+            attend_keys(sc, Positions{nullptr, i0}, p.K.middleRows(kh + j0, j1 - j0), p.V.middleRows(kh + j0, j1 - j0),
+                        Positions{nullptr, j0}, p.mask, Band{s - 1});
+            sc.finish(out.middleRows(q0, rows));
         }
     }
 }
@@ -263,31 +265,29 @@ void bigbird_attention(MatrixF& out, const AttentionProblem& p, int block, int w
             if (rows <= 0) continue;
             const long long q0 = static_cast<long long>(h) * n + i0, kh = static_cast<long long>(h) * m;
             const auto Kh = p.K.middleRows(kh, m), Vh = p.V.middleRows(kh, m);
-            RowState st{s.max.data(), s.sum.data(), out.middleRows(q0, rows)};
-            reset(st);
-            const ConstRowsF Qs = s.scaled(p.Q.middleRows(q0, rows), c);
+            s.load_queries(p.Q.middleRows(q0, rows), c);
+            s.reset();
             const Positions qpos{nullptr, i0};
             const int lo = std::max(0, qb - window), hi = std::min(key_blocks - 1, qb + window);
             if (lo <= hi) {  // the window's blocks are one run of keys
                 const int j0 = lo * block, j1 = std::min(m, (hi + 1) * block);
-                attend_keys(st, Qs, qpos, Kh.middleRows(j0, j1 - j0), Vh.middleRows(j0, j1 - j0), Positions{nullptr, j0},
-                            p.mask, AllKeys{}, s.S);
+                attend_keys(s, qpos, Kh.middleRows(j0, j1 - j0), Vh.middleRows(j0, j1 - j0), Positions{nullptr, j0},
+                            p.mask, AllKeys{});
             }
             const std::vector<int>& mine = random[h][qb];
             for (int kb : mine) {
                 const int j0 = kb * block, j1 = std::min(m, j0 + block);
-                attend_keys(st, Qs, qpos, Kh.middleRows(j0, j1 - j0), Vh.middleRows(j0, j1 - j0), Positions{nullptr, j0},
-                            p.mask, AllKeys{}, s.S);
+                attend_keys(s, qpos, Kh.middleRows(j0, j1 - j0), Vh.middleRows(j0, j1 - j0), Positions{nullptr, j0},
+                            p.mask, AllKeys{});
             }
             if (global_keys > 0) {  // keys j < globals in blocks not already attended
                 const auto elsewhere = predicate([&](int, int j) {
                     const int kb = j / block;
                     return (kb < lo || kb > hi) && !std::binary_search(mine.begin(), mine.end(), kb);
                 });
-                attend_keys(st, Qs, qpos, Kh.topRows(global_keys), Vh.topRows(global_keys), Positions{}, p.mask,
-                            elsewhere, s.S);
+                attend_keys(s, qpos, Kh.topRows(global_keys), Vh.topRows(global_keys), Positions{}, p.mask, elsewhere);
             }
-            finish(st);
+            s.finish(out.middleRows(q0, rows));
         }
     }
     std::vector<int> global_rows(std::min(globals, n));
@@ -335,7 +335,8 @@ long long kernels::sparse_kept_pairs(const VariantParams& v, int heads, int n, i
         case VariantKind::BigBird: {
             const int b = v.block, query_blocks = ceil_div(n, b), key_blocks = ceil_div(m, b);
             for (int h = 0; h < heads; ++h) {
-                const auto random = bigbird_random_blocks(query_blocks, key_blocks, v.window, v.random_blocks, head_seed(h, seed));
+                const auto random =
+                    bigbird_random_blocks(query_blocks, key_blocks, v.window, v.random_blocks, head_seed(h, seed));
                 for (int i = 0; i < n; ++i) {
                     if (i < v.globals) {
                         total += visible(i);
@@ -370,7 +371,8 @@ std::size_t kernels::sparse_scratch_bytes(const VariantParams& v, int heads, int
         case VariantKind::Local: {
             const std::size_t G = globals_below(v.global_tokens, m).size();
             const std::size_t band = v.dilation > 1 ? std::min<long long>(m, 2LL * v.window + kQueryTile) : 0;
-            const std::size_t gathered = v.dilation > 1 ? f * (2 * kQueryTile * d + 2 * band * d) + sizeof(int) * (kQueryTile + band) : 0;
+            const std::size_t gathered =
+                v.dilation > 1 ? f * (2 * kQueryTile * d + 2 * band * d) + sizeof(int) * (kQueryTile + band) : 0;
             return threads * (tile + gathered) + f * 2 * heads * G * d + threads * f * 2 * kQueryTile * d;
         }
         case VariantKind::Strided: {

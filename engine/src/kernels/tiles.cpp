@@ -13,31 +13,27 @@ namespace attnscope {
 namespace kernels {
 namespace {
 
-// The widest float vector this build targets: exp runs on it (GCC vector extensions, so the
-// default build gets SSE2 and -DATTNSCOPE_NATIVE=ON gets AVX2 or AVX-512 from the same code).
-#if defined(__AVX512F__)
-constexpr int kLanes = 16;
-#elif defined(__AVX__)
-constexpr int kLanes = 8;
-#else
-constexpr int kLanes = 4;
-#endif
 typedef float vfloat __attribute__((vector_size(kLanes * sizeof(float))));
-typedef int vint __attribute__((vector_size(kLanes * sizeof(int))));
+typedef unsigned vuint __attribute__((vector_size(kLanes * sizeof(unsigned))));
 
-// Cephes' expf: exp(x) = 2^n exp(r), |r| <= ln(2)/2, a degree-5 polynomial for exp(r) (1-2 ulp).
-// Below ln(2^-126) the result is exactly 0 rather than a denormal, so -inf (a masked key) gives 0.
+inline vfloat load(const float* p) {
+    vfloat v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+inline void store(float* p, vfloat v) { std::memcpy(p, &v, sizeof v); }
+
+// exp(x) for x <= 88 (the kernels only ever pass x <= 0): exp(x) = 2^n exp(r) with n = round(x / ln 2)
+// found by the 1.5 * 2^23 rounding trick (no conversions), |r| <= ln(2) / 2, and Cephes' degree-5
+// polynomial for exp(r) (1-2 ulp). Below ln(2^-126) the result is exactly 0 rather than a
+// denormal, so -inf (a masked key) and NaN give 0.
 inline vfloat exp_vec(vfloat x) {
-    const vfloat lo = vfloat{} - 87.33654475f, hi = vfloat{} + 88.0f;
-    const vint in_range = x >= lo;
-    x = x < lo ? lo : x;
-    x = x > hi ? hi : x;
-    const vfloat fx = x * 1.44269504088896341f + 0.5f;
-    vint n = __builtin_convertvector(fx, vint);  // truncates; floor for negative fx below
-    vfloat nf = __builtin_convertvector(n, vfloat);
-    n += nf > fx;                                // comparisons give -1 where true
-    nf = __builtin_convertvector(n, vfloat);
-    const vfloat r = x - nf * 0.693359375f + nf * 2.12194440e-4f;
+    const vfloat lowest = vfloat{} - 87.33654475f, magic = vfloat{} + 12582912.0f;
+    const vuint in_range = (vuint)(x >= lowest);
+    const vfloat t = x * 1.44269504088896341f + magic;
+    const vfloat nf = t - magic;                                   // round(x / ln 2), as a float
+    const vuint n = (vuint)t - (vuint)magic;                       // the same integer, from t's low mantissa bits
+    const vfloat r = x - nf * 0.693359375f + nf * 2.12194440e-4f;  // x - n ln 2 in two exact-ish steps
     const vfloat r2 = r * r;
     vfloat y = r * 1.9875691500e-4f + 1.3981999507e-3f;
     y = y * r + 8.3334519073e-3f;
@@ -45,9 +41,8 @@ inline vfloat exp_vec(vfloat x) {
     y = y * r + 1.6666665459e-1f;
     y = y * r + 5.0000001201e-1f;
     y = y * r2 + r + 1.0f;
-    const vint two_n = (n + 127) << 23;
-    const vint bits = (vint)(y * (vfloat)two_n) & in_range;  // same-size vector casts reinterpret
-    return (vfloat)bits;
+    const vuint two_n = (n + 127u) << 23;  // same-size vector casts reinterpret the bits
+    return (vfloat)((vuint)(y * (vfloat)two_n) & in_range);
 }
 
 }  // namespace
@@ -77,30 +72,86 @@ float exp_shift_sum(float* x, int count, float shift) {
     return sum;
 }
 
-void reset(RowState& st) {
-    const int rows = static_cast<int>(st.acc.rows());
-    std::fill(st.max, st.max + rows, kNegInf);
-    std::fill(st.sum, st.sum + rows, 0.0f);
-    st.acc.setZero();
+// --- the tile state ---
+
+void TileScratch::load_queries(ConstRowsF q, float c) {
+    rows = static_cast<int>(q.rows());
+    lanes = (rows + kLanes - 1) / kLanes * kLanes;
+    for (int k = 0; k < QT.rows(); ++k) {
+        for (int i = 0; i < rows; ++i) QT(k, i) = c * q(i, k);
+        for (int i = rows; i < lanes; ++i) QT(k, i) = 0.0f;
+    }
 }
 
-void add_tile(RowState& st, RowsF S, ConstRowsF V) {
-    const int rows = static_cast<int>(S.rows()), count = static_cast<int>(S.cols());
-    for (int r = 0; r < rows; ++r) {
-        float* row = &S(r, 0);
-        const float tile_max = S.row(r).maxCoeff();
-        const float new_max = std::max(st.max[r], tile_max);
-        if (new_max == kNegInf) {  // nothing visible yet: the row keeps zero weight
-            std::fill(row, row + count, 0.0f);
-            continue;
-        }
-        const float rescale = std::exp(st.max[r] - new_max);  // 0 for the first visible tile
-        st.sum[r] = rescale * st.sum[r] + exp_shift_sum(row, count, new_max);
-        if (rescale != 1.0f) st.acc.row(r) *= rescale;
-        st.max[r] = new_max;
-    }
-    st.acc.noalias() += S * V;
+void TileScratch::reset() {
+    max.setConstant(kNegInf);
+    sum.setZero();
+    OT.leftCols(lanes).setZero();
 }
+
+void TileScratch::load_state(const float* max_in, const float* sum_in, ConstRowsF acc) {
+    reset();
+    for (int i = 0; i < rows; ++i) {
+        max[i] = max_in[i], sum[i] = sum_in[i];
+        OT.col(i) = acc.row(i).transpose();
+    }
+}
+
+void TileScratch::store_state(float* max_out, float* sum_out, RowsF acc) const {
+    for (int i = 0; i < rows; ++i) {
+        max_out[i] = max[i], sum_out[i] = sum[i];
+        acc.row(i) = OT.col(i).transpose();
+    }
+}
+
+void TileScratch::finish(RowsF out) const {
+    for (int i = 0; i < rows; ++i) {
+        if (sum[i] > 0)
+            out.row(i) = OT.col(i).transpose() * (1.0f / sum[i]);
+        else
+            out.row(i).setZero();  // no visible key: zeros, not NaN
+    }
+}
+
+void add_tile(TileScratch& s, int count, ConstRowsF V) {
+    const long ld = s.ST.outerStride();
+    bool rescaled = false;
+    for (int v = 0; v < s.lanes; v += kLanes) {  // the tile's max per query, then shift and rescale
+        vfloat top = load(&s.ST(0, v));
+        for (int j = 1; j < count; ++j) {
+            const vfloat x = load(&s.ST(j, v));
+            top = x > top ? x : top;
+        }
+        const vfloat old_max = load(&s.max[v]);
+        const vfloat new_max = old_max > top ? old_max : top;
+        const auto unseen = new_max == kNegInf;  // no visible key yet: keep max -inf, weights 0
+        const vfloat shift = unseen ? vfloat{} : new_max;
+        const vfloat rescale = unseen ? vfloat{} + 1.0f : exp_vec(old_max - new_max);  // 0 on the first keys
+        store(&s.shift[v], shift);
+        store(&s.rescale[v], rescale);
+        store(&s.max[v], new_max);
+        store(&s.sum[v], load(&s.sum[v]) * rescale);
+        for (int t = 0; t < kLanes; ++t) rescaled = rescaled || rescale[t] != 1.0f;
+    }
+    for (int v = 0; v < s.lanes; v += kLanes) {  // P^T = exp(S^T - shift), and the sums
+        const vfloat shift = load(&s.shift[v]);
+        vfloat total{};
+        for (int j = 0; j < count; ++j) {
+            const vfloat p = exp_vec(load(&s.ST(j, v)) - shift);
+            store(&s.ST(j, v), p);
+            total += p;
+        }
+        store(&s.sum[v], load(&s.sum[v]) + total);
+    }
+    if (rescaled)
+        for (int k = 0; k < s.OT.rows(); ++k)
+            for (int v = 0; v < s.lanes; v += kLanes) store(&s.OT(k, v), load(&s.OT(k, v)) * load(&s.rescale[v]));
+    // O^T += V^T P^T: A(r, k) = V(k, r).
+    tile_product(s.OT.data(), s.OT.outerStride(), V.data(), 1, V.outerStride(), s.ST.data(), ld,
+                 static_cast<int>(s.OT.rows()), s.lanes, count, true);
+}
+
+// --- stored states ---
 
 void finish(RowState& st) {
     for (int r = 0; r < st.acc.rows(); ++r) {
@@ -129,16 +180,14 @@ bool any_padding(const KeyMask& mask, Positions kpos, int count) {
     return false;
 }
 
-void hide_masked(RowsF S, Positions qpos, Positions kpos, const KeyMask& mask, bool causal_part) {
-    const int rows = static_cast<int>(S.rows()), count = static_cast<int>(S.cols());
-    if (causal_part)
-        for (int r = 0; r < rows; ++r) {
-            const int first_hidden = kpos.upper(qpos[r], count);
-            std::fill(&S(r, 0) + first_hidden, &S(r, 0) + count, kNegInf);
-        }
-    if (!mask.key_is_padding.empty())
-        for (int k = 0; k < count; ++k)
-            if (mask.key_is_padding[kpos[k]]) S.col(k).setConstant(kNegInf);
+void hide_masked(TileScratch& s, int count, Positions qpos, Positions kpos, const KeyMask& mask, bool causal_part) {
+    for (int j = 0; j < count; ++j) {
+        float* row = &s.ST(j, 0);
+        if (!mask.key_is_padding.empty() && mask.key_is_padding[kpos[j]])
+            std::fill(row, row + s.rows, kNegInf);
+        else if (causal_part)  // key j hides from the queries before it
+            std::fill(row, row + qpos.lower(kpos[j], s.rows), kNegInf);
+    }
 }
 
 void gather_rows(RowsF dst, ConstRowsF src, const int* index, int count) {
