@@ -22,6 +22,17 @@ std::string with_file_names(std::string log, std::string_view file) {
     return std::regex_replace(log, source_prefix, "$1" + std::string(file) + "$2");
 }
 
+// A shader's or a program's info log: the two differ only in their two query functions.
+using GetParameter = void (*)(GLuint, GLenum, GLint*);
+using GetLog = void (*)(GLuint, GLsizei, GLsizei*, GLchar*);
+std::string info_log(GLuint object, GetParameter get_parameter, GetLog get_log) {
+    GLint log_len = 0;
+    get_parameter(object, GL_INFO_LOG_LENGTH, &log_len);
+    std::string log(std::max(log_len, 1), '\0');
+    get_log(object, log_len, nullptr, log.data());
+    return log;
+}
+
 GLuint compile(GLenum stage, std::string_view file) {
     const std::string_view text = source_of(file);
     const GLchar* src = text.data();
@@ -32,10 +43,7 @@ GLuint compile(GLenum stage, std::string_view file) {
     GLint ok = GL_FALSE;
     glGetShaderiv(shader, GL_COMPILE_STATUS, &ok);
     if (!ok) {
-        GLint log_len = 0;
-        glGetShaderiv(shader, GL_INFO_LOG_LENGTH, &log_len);
-        std::string log(std::max(log_len, 1), '\0');
-        glGetShaderInfoLog(shader, log_len, nullptr, log.data());
+        const std::string log = info_log(shader, glGetShaderiv, glGetShaderInfoLog);
         glDeleteShader(shader);
         throw Error("shader " + std::string(file) + " failed to compile: " + with_file_names(log, file));
     }
@@ -62,10 +70,7 @@ GLuint build_program(std::string_view vertex_file, std::string_view fragment_fil
     GLint ok = GL_FALSE;
     glGetProgramiv(program, GL_LINK_STATUS, &ok);
     if (!ok) {
-        GLint log_len = 0;
-        glGetProgramiv(program, GL_INFO_LOG_LENGTH, &log_len);
-        std::string log(std::max(log_len, 1), '\0');
-        glGetProgramInfoLog(program, log_len, nullptr, log.data());
+        const std::string log = info_log(program, glGetProgramiv, glGetProgramInfoLog);
         glDeleteProgram(program);
         throw Error("shaders " + std::string(vertex_file) + " + " + std::string(fragment_file) +
                     " failed to link: " + log);
