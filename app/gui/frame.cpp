@@ -1,5 +1,6 @@
 #include "gui/frame.hpp"
 
+#include <epoxy/gl.h>
 #include <imgui.h>
 
 #include <algorithm>
@@ -71,6 +72,32 @@ Edits draw_panel_body(const PanelInfo& p, AppState& app) {
     return {};
 }
 
+// A software rasterizer (llvmpipe) spends most of a frame shading window backgrounds as blended, textured
+// quads. Panels instead clear their rectangle with a scissored glClear, put first in the window's draw list so
+// the windows' stacking order still holds.
+void clear_window_rect(const ImDrawList*, const ImDrawCmd* cmd) {
+    const ImDrawData* data = ImGui::GetDrawData();
+    const ImVec2 scale = data->FramebufferScale;
+    const ImVec4& r = cmd->ClipRect;
+    const float fb_height = data->DisplaySize.y * scale.y;
+    const int x0 = static_cast<int>((r.x - data->DisplayPos.x) * scale.x);
+    const int y1 = static_cast<int>((r.w - data->DisplayPos.y) * scale.y);
+    glScissor(x0, static_cast<int>(fb_height) - y1, static_cast<int>((r.z - r.x) * scale.x),
+              static_cast<int>((r.w - r.y) * scale.y));
+    const ImVec4 bg = ImGui::GetStyleColorVec4(ImGuiCol_WindowBg);
+    glClearColor(bg.x, bg.y, bg.z, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+}
+
+void clear_background_first() {
+    ImDrawList* list = ImGui::GetWindowDrawList();
+    ImDrawCmd cmd;
+    const ImVec2 pos = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
+    cmd.ClipRect = ImVec4(pos.x, pos.y, pos.x + size.x, pos.y + size.y);
+    cmd.UserCallback = clear_window_rect;
+    list->CmdBuffer.insert(list->CmdBuffer.begin(), cmd);
+}
+
 }  // namespace
 
 const std::vector<PanelInfo>& panels() {
@@ -115,7 +142,8 @@ void draw_frame(AppState& app, const FrameLayout& layout) {
         const bool current = shows_step(p, app.selection.step);
         if (current) ImGui::PushStyleColor(ImGuiCol_TitleBgActive, ImVec4(0.75f, 0.38f, 0.08f, 1.0f)),
                      ImGui::PushStyleColor(ImGuiCol_TitleBg, ImVec4(0.55f, 0.28f, 0.06f, 1.0f));
-        const bool visible = ImGui::Begin(p.title, &open);
+        const bool visible = ImGui::Begin(p.title, &open, ImGuiWindowFlags_NoBackground);
+        clear_background_first();
         if (current) ImGui::PopStyleColor(2);
         if (visible) {
             if (current) step_banner(app.selection.step);
@@ -132,7 +160,7 @@ void apply_theme(Theme theme) {
     else
         ImGui::StyleColorsLight();
     ImGuiStyle& style = ImGui::GetStyle();
-    style.WindowRounding = 4.0f;
+    style.WindowRounding = 0.0f;  // backgrounds are cleared rectangles (see clear_window_rect)
     style.FrameRounding = 3.0f;
 }
 

@@ -39,6 +39,9 @@ GuiWindow::GuiWindow(const WindowOptions& options) {
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 4);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
     glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+    glfwWindowHint(GLFW_DEPTH_BITS, 0);
+    glfwWindowHint(GLFW_STENCIL_BITS, 0);
+    glfwWindowHint(GLFW_ALPHA_BITS, 0);
     window_ = glfwCreateWindow(options.width, options.height, "attnscope", nullptr, nullptr);
     if (!window_) {
         glfwTerminate();
