@@ -6,6 +6,7 @@
 #include "attnscope/error.hpp"
 #include "cli/subcommands.hpp"
 #include "gui/app.hpp"
+#include "gui/startup.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"attnscope: see how attention works, stage by stage"};
@@ -14,9 +15,11 @@ int main(int argc, char** argv) {
     attnscope::cli::add_tokenize_command(app);
     attnscope::cli::add_render_command(app);
     attnscope::cli::add_bench_command(app);
+    attnscope::cli::add_train_command(app);
+    attnscope::cli::add_model_command(app);
     try {
         app.parse(argc, argv);
-        if (app.get_subcommands().empty()) attnscope::gui::run_gui(attnscope::gui::AppState{});
+        if (app.get_subcommands().empty()) attnscope::gui::run_gui(attnscope::gui::startup_state());
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {

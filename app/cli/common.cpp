@@ -18,7 +18,13 @@ void add_input_options(CLI::App& cmd, InputOptions& o) {
     cmd.add_option("--temperature", in.temperature, "Divides the logits")->capture_default_str();
     cmd.add_flag("--bos", in.bos, "Prepend a <bos> token");
     cmd.add_option("--pad-to", in.pad_to, "Append <pad> tokens to the key/value text up to this length");
+    cmd.add_option("--backend", o.backend,
+                   "cpu|gpu: gpu runs OpenGL 4.3 compute shaders (falls back to cpu with a warning without them)")
+        ->capture_default_str();
     cmd.add_option("--set", o.edits, "Override one cell, e.g. --set 'W_Q[2,3]=0.5' (repeatable)");
+    cmd.add_option("--model", in.model, "A GPT-2 model folder (config.json, model.safetensors, vocab.json + merges.txt); "
+                   "traces every layer and head instead of the synthetic engine");
+    cmd.add_option("--layer", in.layer, "With --model: the layer the single-layer fields show")->capture_default_str();
     VariantParams& v = in.variant;
     const char* group = "Variant (compared against exact attention)";
     cmd.add_option("--variant", o.variant,
@@ -44,6 +50,7 @@ Inputs to_inputs(const InputOptions& o) {
     in.pe = parse_positional(o.pe);
     in.mask = parse_mask(o.mask);
     in.variant.kind = parse_variant(o.variant);
+    in.backend = parse_backend(o.backend);
     for (const std::string& spec : o.edits) in.edits.push_back(parse_edit(spec));
     validate(in);
     return in;

@@ -14,6 +14,7 @@ struct InputOptions {
     std::string pe = name(defaults.pe);
     std::string mask = name(defaults.mask);
     std::string variant = name(defaults.variant.kind);
+    std::string backend = name(defaults.backend);
     std::vector<std::string> edits;
 };
 

@@ -18,9 +18,18 @@ void add_render_command(CLI::App& app) {
         std::string size = "1600x960";
         std::string step = "tokenize";
         int head = 0, query = 0;
+        std::string model_view = "heads";
         std::string theme = "dark";
         std::string lesson;
         int lesson_step = 1;
+        bool scaling_sweep = false;
+        std::vector<std::string> scaling_variants;
+        std::string scaling_n;
+        int scaling_heads = 0, scaling_d_head = 0, scaling_threads = -1;
+        double scaling_budget = 0;
+        std::string train_task;
+        int train_steps = 0;
+        bool train_running = false;
     };
     auto opts = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("render", "Draw the GUI in a given state and save a PNG screenshot");
@@ -30,14 +39,25 @@ void add_render_command(CLI::App& app) {
     cmd->add_option("--step", opts->step, "Step of the forward pass, e.g. tokenize, scores, softmax, output")->capture_default_str();
     cmd->add_option("--head", opts->head, "Selected head");
     cmd->add_option("--query", opts->query, "Selected query row");
+    cmd->add_option("--model-view", opts->model_view, "Model panel: heads|mean|rollout")->capture_default_str();
     cmd->add_option("--size", opts->size, "Window size WxH")->capture_default_str();
     cmd->add_option("--theme", opts->theme, "dark|light")->capture_default_str();
     cmd->add_option("--frames", opts->request.frames, "Frames to draw (the last is saved)")->capture_default_str();
     cmd->add_flag("--report", opts->request.report, "Print median and p95 frame time");
     cmd->add_option("--lesson", opts->lesson, "Open this lesson (file name, e.g. 02-scaling.json) in the Lessons panel");
     cmd->add_option("--lesson-step", opts->lesson_step, "The lesson's step to show (1-based)")->capture_default_str();
+    cmd->add_flag("--scaling-sweep", opts->scaling_sweep, "Scaling panel: run its sweep before drawing");
+    cmd->add_option("--scaling-variant", opts->scaling_variants, "Scaling panel: variant to time (repeatable)");
+    cmd->add_option("--scaling-n", opts->scaling_n, "Scaling panel: lengths, powers of two A..B");
+    cmd->add_option("--scaling-heads", opts->scaling_heads, "Scaling panel: heads");
+    cmd->add_option("--scaling-d-head", opts->scaling_d_head, "Scaling panel: d_head");
+    cmd->add_option("--scaling-budget", opts->scaling_budget, "Scaling panel: seconds per run before a variant is dropped");
+    cmd->add_option("--scaling-threads", opts->scaling_threads, "Scaling panel: kernel threads (0: all cores)");
+    cmd->add_option("--train-task", opts->train_task, "Training panel: task (copy|reverse|sort|induction)");
+    cmd->add_option("--train-steps", opts->train_steps, "Training panel: train this many steps before drawing");
+    cmd->add_flag("--train-running", opts->train_running, "Training panel: keep training in the background while drawing");
     cmd->add_option("--layout-json", opts->request.layout_json,
-                    "Also write each heatmap's screen rectangle (id, x0, y0, x1, y1, rows, cols) as JSON, for tests");
+                    "Also write where each heatmap and plot was drawn (heatmaps: id, x0, y0, x1, y1, rows, cols; plots: area, ranges, curves) as JSON, for tests");
     cmd->callback([opts] {
         gui::AppState state;
         state.inputs = to_inputs(opts->inputs);
@@ -48,14 +68,50 @@ void add_render_command(CLI::App& app) {
             throw Error("unknown step '" + opts->step + "': choose one of " + ids);
         }
         state.selection = {opts->head, opts->query, *step};
-        if (opts->head < 0 || opts->head >= state.inputs.heads)
+        if (state.inputs.model.empty() && (opts->head < 0 || opts->head >= state.inputs.heads))
             throw Error("head " + std::to_string(opts->head) + " does not exist: choose 0.." +
                         std::to_string(state.inputs.heads - 1));
         if (opts->theme != "dark" && opts->theme != "light") throw Error("unknown theme '" + opts->theme + "': choose dark or light");
         state.theme = opts->theme == "dark" ? gui::Theme::Dark : gui::Theme::Light;
+        if (opts->model_view != "heads" && opts->model_view != "mean" && opts->model_view != "rollout")
+            throw Error("unknown --model-view '" + opts->model_view + "': choose heads, mean or rollout");
+        state.panels.model.view = opts->model_view == "heads"  ? gui::ModelView::Heads
+                                  : opts->model_view == "mean" ? gui::ModelView::MeanOverHeads
+                                                               : gui::ModelView::Rollout;
         std::smatch m;
         if (!std::regex_match(opts->size, m, std::regex(R"((\d{1,5})x(\d{1,5}))")))
             throw Error("cannot read size '" + opts->size + "': write WIDTHxHEIGHT, e.g. 1600x960");
+        if (opts->scaling_sweep) {
+            BenchConfig& c = state.panels.scaling.config;
+            if (!opts->scaling_variants.empty()) {
+                c.variants.clear();
+                for (const std::string& v : opts->scaling_variants) c.variants.push_back(parse_variant(v));
+            }
+            if (!opts->scaling_n.empty()) c.sizes = parse_bench_sizes(opts->scaling_n, "--scaling-n");
+            if (opts->scaling_heads) c.heads = opts->scaling_heads;
+            if (opts->scaling_d_head) c.d_head = opts->scaling_d_head;
+            if (opts->scaling_budget) c.budget = opts->scaling_budget;
+            if (opts->scaling_threads >= 0) c.threads = opts->scaling_threads;
+            check_bench_config(c);
+            state.panels.scaling.start_on_open = state.panels.scaling.wait_for_sweep = true;
+            state.windows.scaling = true;
+            if (!opts->request.panels.empty() &&
+                std::find(opts->request.panels.begin(), opts->request.panels.end(), "scaling") == opts->request.panels.end())
+                opts->request.panels.push_back("scaling");
+        }
+        if (!opts->train_task.empty() || opts->train_steps > 0 || opts->train_running) {
+            const std::vector<std::string>& tasks = gui::training_tasks();
+            const std::string task = opts->train_task.empty() ? "reverse" : opts->train_task;
+            const auto it = std::find(tasks.begin(), tasks.end(), task);
+            if (it == tasks.end()) throw Error("unknown --train-task '" + task + "': choose copy, reverse, sort or induction");
+            if (opts->train_steps < 0) throw Error("--train-steps must be 0 or more");
+            gui::TrainingPanelState& t = state.panels.training;
+            t.task = static_cast<int>(it - tasks.begin());
+            if (task == "induction") t.layers = 2, t.heads = 2;
+            t.start_steps = std::max(opts->train_steps, opts->train_running ? 1 : 0);
+            t.keep_running = opts->train_running;
+            state.windows.training = true;
+        }
         if (!opts->lesson.empty()) {  // the step sets the inputs and the view itself
             state.panels.lessons.start_lesson = opts->lesson;
             state.panels.lessons.start_step = opts->lesson_step - 1;

@@ -8,5 +8,7 @@ void add_trace_command(CLI::App& app);
 void add_tokenize_command(CLI::App& app);
 void add_render_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_model_command(CLI::App& app);
 
 }  // namespace attnscope::cli

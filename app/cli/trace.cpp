@@ -1,7 +1,9 @@
 // attnscope trace: one forward pass written as trace JSON (schema attnscope.trace/1).
+#include <iostream>
 #include <memory>
 
-#include "attnscope/run.hpp"
+#include "attnscope/gpu/headless.hpp"
+#include "attnscope/gpu/run_gpu.hpp"
 #include "attnscope/trace_json.hpp"
 #include "cli/common.hpp"
 #include "cli/subcommands.hpp"
@@ -20,7 +22,13 @@ void add_trace_command(CLI::App& app) {
     cmd->add_option("--out", opts->out, "Output file (- for stdout)")->required();
     cmd->add_option("--indent", opts->indent, "Pretty-print with this many spaces");
     cmd->callback([opts] {
-        const Trace trace = run(to_inputs(opts->inputs));
+        const Inputs inputs = to_inputs(opts->inputs);
+        std::unique_ptr<gpu::HeadlessGpu> device;
+        std::string why, warning;
+        if (inputs.backend == Backend::Gpu) device = gpu::open_headless_gpu(why);
+        const Trace trace = gpu::run_on_backend(inputs, device ? &device->device : nullptr, warning);
+        if (!warning.empty())
+            std::cerr << "attnscope: warning: " << (why.empty() ? warning : why + ": ran on the CPU instead") << "\n";
         write_output(opts->out, to_json(trace).dump(opts->indent) + "\n");
     });
 }

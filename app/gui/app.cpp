@@ -11,9 +11,11 @@
 
 #include "attnscope/error.hpp"
 #include "attnscope/export.hpp"
+#include "attnscope/gpu/device.hpp"
 #include "gui/frame.hpp"
 #include "gui/png.hpp"
 #include "gui/widgets/heatmap.hpp"
+#include "gui/widgets/plot.hpp"
 #include "gui/window.hpp"
 
 namespace attnscope::gui {
@@ -35,15 +37,40 @@ void frame(GuiWindow& window, AppState& app, const FrameLayout& layout) {
     draw_frame(app, layout);
 }
 
-// The last frame's heatmaps as {"width", "height", "heatmaps": [{id, x0, y0, x1, y1, rows, cols}]},
-// in the PNG's pixels, so that tests can find cells without guessing the layout.
+// The last frame's heatmaps as {"width", "height", "heatmaps": [{id, x0, y0, x1, y1, rows, cols}],
+// "plots": [{id, x0, y0, x1, y1, x_range, y_range, x_scale, y_scale, series: [{name, rgba, dashed,
+// points}]}]}, in the PNG's pixels, so that tests can find cells and curves without guessing the layout.
 std::string layout_to_json(int w, int h) {
     const ImVec2 scale = ImGui::GetIO().DisplayFramebufferScale;
     nlohmann::json list = nlohmann::json::array();
     for (const HeatmapPlacement& p : heatmaps_drawn_this_frame())
         list.push_back({{"id", p.id}, {"x0", p.x0 * scale.x}, {"y0", p.y0 * scale.y}, {"x1", p.x1 * scale.x},
                         {"y1", p.y1 * scale.y}, {"rows", p.rows}, {"cols", p.cols}});
-    return nlohmann::json{{"width", w}, {"height", h}, {"heatmaps", list}}.dump(2) + "\n";
+    nlohmann::json plots = nlohmann::json::array();
+    for (const PlotPlacement& p : plots_drawn_this_frame()) {
+        nlohmann::json series = nlohmann::json::array();
+        for (const PlotPlacement::Series& s : p.series) {
+            nlohmann::json points = nlohmann::json::array();
+            for (const ImVec2& q : s.points) points.push_back({q.x * scale.x, q.y * scale.y});
+            const ImVec4 c = ImGui::ColorConvertU32ToFloat4(s.color);
+            series.push_back({{"name", s.name}, {"rgba", {c.x * 255, c.y * 255, c.z * 255, c.w * 255}},
+                              {"dashed", s.dashed}, {"points", points}});
+        }
+        auto scale_name = [](AxisScale a) { return a == AxisScale::Linear ? "linear" : a == AxisScale::Log2 ? "log2" : "log10"; };
+        plots.push_back({{"id", p.id}, {"x0", p.x0 * scale.x}, {"y0", p.y0 * scale.y}, {"x1", p.x1 * scale.x},
+                         {"y1", p.y1 * scale.y}, {"x_range", {p.x_lo, p.x_hi}}, {"y_range", {p.y_lo, p.y_hi}},
+                         {"x_scale", scale_name(p.x_scale)}, {"y_scale", scale_name(p.y_scale)}, {"series", series}});
+    }
+    return nlohmann::json{{"width", w}, {"height", h}, {"heatmaps", list}, {"plots", plots}}.dump(2) + "\n";
+}
+
+// The compute device on the window's context, for the gpu backend; null (the CPU runs) if it has none.
+std::unique_ptr<gpu::Device> open_device() {
+    try {
+        return std::make_unique<gpu::Device>();
+    } catch (const Error&) {
+        return nullptr;
+    }
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -55,6 +82,8 @@ double percentile(std::vector<double> v, double p) {
 
 void run_gui(AppState app) {
     GuiWindow window(WindowOptions{});
+    const std::unique_ptr<gpu::Device> device = open_device();  // declared after the window: destroyed first
+    app.gpu = device.get();
     rerun(app);
     while (!window.should_close()) {
         frame(window, app, FrameLayout{});
@@ -80,6 +109,8 @@ void render_screenshot(AppState app, const RenderRequest& req) {
         }
     }
     GuiWindow window(WindowOptions{req.width, req.height, false, false});
+    const std::unique_ptr<gpu::Device> device = open_device();
+    app.gpu = device.get();
     rerun(app);
     const FrameLayout layout{!req.panels.empty()};  // chosen panels fill the screen; else the usual layout
     std::vector<double> ms;

@@ -3,7 +3,8 @@
 #include <algorithm>
 
 #include "attnscope/error.hpp"
-#include "attnscope/run.hpp"
+#include "attnscope/gpu/device.hpp"
+#include "attnscope/gpu/run_gpu.hpp"
 #include "gui/frame.hpp"
 
 namespace attnscope::gui {
@@ -18,9 +19,10 @@ std::vector<ComparedRun> default_comparison() {
 
 namespace {
 
-void run_into(const Inputs& inputs, std::optional<Trace>& trace, std::string& error) {
+void run_into(const Inputs& inputs, gpu::Device* device, std::optional<Trace>& trace, std::string& error,
+              std::string& warning) {
     try {
-        trace = run(inputs);
+        trace = gpu::run_on_backend(inputs, device, warning);
         error.clear();
     } catch (const Error& e) {
         trace.reset();
@@ -31,7 +33,13 @@ void run_into(const Inputs& inputs, std::optional<Trace>& trace, std::string& er
 }  // namespace
 
 void rerun(AppState& app) {
-    run_into(app.inputs, app.trace, app.error);
+    std::string warning;
+    run_into(app.inputs, app.gpu, app.trace, app.error, warning);
+    app.backend_status = !warning.empty() ? warning
+                         : !app.trace     ? std::string()
+                         : app.trace->backend == Backend::Gpu
+                             ? "computed on the GPU: " + app.gpu->renderer()
+                             : "computed on the CPU";
     for (ComparedRun& c : app.compared) {
         if (!app.windows.compare) {  // each run has an SVD of every head's weights: only when shown
             c.trace.reset();
@@ -40,10 +48,11 @@ void rerun(AppState& app) {
         }
         Inputs with_variant = app.inputs;
         with_variant.variant = c.variant;
-        run_into(with_variant, c.trace, c.error);
+        run_into(with_variant, app.gpu, c.trace, c.error, warning);
     }
+    app.selection.layer = app.inputs.layer;
     if (app.trace) {
-        app.selection.head = std::clamp(app.selection.head, 0, app.inputs.heads - 1);
+        app.selection.head = std::clamp(app.selection.head, 0, static_cast<int>(app.trace->heads.size()) - 1);
         app.selection.query = std::clamp(app.selection.query, 0, app.trace->n() - 1);
     }
 }
@@ -68,7 +77,7 @@ void apply(AppState& app, const Edits& edits) {
     if (new_inputs || edits.compared || compare_opened) {
         rerun(app);
     } else if (app.trace) {
-        app.selection.head = std::clamp(app.selection.head, 0, app.inputs.heads - 1);
+        app.selection.head = std::clamp(app.selection.head, 0, static_cast<int>(app.trace->heads.size()) - 1);
         app.selection.query = std::clamp(app.selection.query, 0, app.trace->n() - 1);
     }
 }

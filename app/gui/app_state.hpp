@@ -14,10 +14,17 @@
 #include "gui/panels/input.hpp"
 #include "gui/panels/lessons.hpp"
 #include "gui/panels/matrices.hpp"
+#include "gui/panels/model.hpp"
 #include "gui/panels/multihead.hpp"
 #include "gui/panels/positional.hpp"
+#include "gui/panels/scaling.hpp"
 #include "gui/panels/softmax.hpp"
 #include "gui/panels/stepper.hpp"
+#include "gui/panels/training.hpp"
+
+namespace attnscope::gpu {
+class Device;
+}
 
 namespace attnscope::gui {
 
@@ -25,7 +32,8 @@ namespace attnscope::gui {
 // over the right and left columns.
 struct Windows {
     bool input = true, stepper = true, matrices = true, attention = true, softmax = true, multihead = true,
-         positional = false, export_files = false, compare = false, lessons = false;
+         positional = false, export_files = false, compare = false, lessons = false, model = false,
+         training = false, scaling = false;
 };
 
 struct PanelStates {
@@ -39,6 +47,9 @@ struct PanelStates {
     ExportPanelState export_files;
     ComparePanelState compare;
     LessonsPanelState lessons;
+    ModelPanelState model;
+    TrainingPanelState training;
+    ScalingPanelState scaling;
 };
 
 enum class Theme { Dark, Light };
@@ -50,6 +61,8 @@ struct AppState {
     Inputs inputs;
     std::optional<Trace> trace;  // empty while the inputs are invalid
     std::string error;           // why there is no trace
+    gpu::Device* gpu = nullptr;  // the window's compute device for the gpu backend; null without one
+    std::string backend_status;  // which backend ran, or why the gpu one could not
     std::vector<ComparedRun> compared = default_comparison();
     Selection selection;
     Windows windows;

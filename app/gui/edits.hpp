@@ -15,6 +15,7 @@ struct Selection {
     int head = 0;
     int query = 0;
     Step step = Step::Tokenize;
+    int layer = 0;  // with a model: the layer every panel shows (inputs.layer, which the engine runs)
 };
 
 struct Edits {

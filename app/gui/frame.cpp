@@ -52,7 +52,10 @@ void draw_menu(AppState& app) {
 Edits draw_panel_body(const PanelInfo& p, AppState& app) {
     const std::string id = p.id;
     PanelStates& s = app.panels;
-    if (id == "input") return draw_input_panel(app.inputs, app.error, s.input);
+    if (id == "input") return draw_input_panel(app.inputs, app.error, app.backend_status, s.input);
+    if (id == "model") return draw_model_panel(app.trace ? &*app.trace : nullptr, app.inputs, app.error, app.selection, s.model);
+    if (id == "training") return draw_training_panel(s.training);
+    if (id == "scaling") return draw_scaling_panel(s.scaling);
     if (!app.trace) {
         ImGui::TextWrapped("Nothing to show: %s", app.error.c_str());
         ImGui::TextDisabled("Fix the input in the Input panel.");
@@ -116,6 +119,9 @@ const std::vector<PanelInfo>& panels() {
         {"export", "Export", &Windows::export_files, {}, 0.0f, 0.42f, 0.27f, 0.3f},
         {"compare", "Compare variants", &Windows::compare, {}, 0.15f, 0.05f, 0.7f, 0.9f},
         {"lessons", "Lessons", &Windows::lessons, {}, 0.0f, 0.42f, 0.27f, 0.58f},
+        {"model", "Model", &Windows::model, {}, 0.1f, 0.04f, 0.8f, 0.92f},
+        {"training", "Training", &Windows::training, {}, 0.12f, 0.04f, 0.76f, 0.92f},
+        {"scaling", "Scaling", &Windows::scaling, {}, 0.1f, 0.04f, 0.8f, 0.92f},
     };
     return all;
 }

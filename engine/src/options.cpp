@@ -39,7 +39,10 @@ const char* name(Mask mask) {
     return "?";
 }
 
+const char* name(Backend backend) { return backend == Backend::Gpu ? "gpu" : "cpu"; }
+
 Positional parse_positional(std::string_view s) { return parse_named(s, kAllPositional, "positional encoding"); }
 Mask parse_mask(std::string_view s) { return parse_named(s, kAllMasks, "mask"); }
+Backend parse_backend(std::string_view s) { return parse_named(s, kAllBackends, "backend"); }
 
 }  // namespace attnscope

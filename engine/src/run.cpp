@@ -1,9 +1,11 @@
 #include "attnscope/run.hpp"
+#include "attnscope/run_stages.hpp"
 
 #include <cmath>
 
 #include "attnscope/embedding.hpp"
 #include "attnscope/error.hpp"
+#include "attnscope/model.hpp"
 #include "attnscope/positional.hpp"
 #include "attnscope/random.hpp"
 #include "attnscope/tokenizer.hpp"
@@ -30,7 +32,8 @@ void check_edit_names(const std::vector<Edit>& edits, bool cross) {
     }
 }
 
-// Replaces the cells of `m` that the user edited; an edit outside m's shape is an error.
+}  // namespace
+
 void apply_edits(Matrix& m, const std::string& name, const std::vector<Edit>& edits) {
     for (const Edit& e : edits) {
         if (e.matrix != name) continue;
@@ -41,6 +44,14 @@ void apply_edits(Matrix& m, const std::string& name, const std::vector<Edit>& ed
         m(e.row, e.col) = e.value;
     }
 }
+
+bool has_edits(const std::vector<Edit>& edits, const std::string& name) {
+    for (const Edit& e : edits)
+        if (e.matrix == name) return true;
+    return false;
+}
+
+namespace {
 
 std::vector<std::string> sequence_tokens(const std::string& text, const Inputs& in, bool pad) {
     std::vector<std::string> tokens = tokenize(text, in.bos);
@@ -113,7 +124,8 @@ HeadTrace attend_head(const Trace& t, int h) {
     return head;
 }
 
-// Replaces the head's weights and output by the variant's, keeping the exact ones beside them.
+}  // namespace
+
 void attend_variant(HeadTrace& head, const Trace& t, int h) {
     const VariantParams& v = t.inputs.variant;
     const double T = t.inputs.temperature;
@@ -163,9 +175,9 @@ void attend_variant(HeadTrace& head, const Trace& t, int h) {
     head.comparison = compare_head(head.exact_attention, head.attention, is_sparse(v.kind) ? &head.pattern : nullptr, rank);
 }
 
-}  // namespace
-
-Trace run(const Inputs& in) {
+Trace prepare_run(const Inputs& in) {
+    // A GPT-2 model runs only through run() (run_model); any other path would silently drop it.
+    if (!in.model.empty()) throw Error("GPT-2 models run on the CPU backend only: choose backend cpu");
     validate(in);
     Trace t;
     t.inputs = in;
@@ -197,6 +209,29 @@ Trace run(const Inputs& in) {
     apply_edits(t.W_V, "W_V", in.edits);
     apply_edits(t.W_O, "W_O", in.edits);
 
+    if (in.pe == Positional::Alibi) t.alibi_slopes = alibi_slopes(heads);
+    if (in.pe == Positional::Relative) t.relative_table = relative_bias_table(heads, in.seed);
+    std::vector<bool> key_is_padding(t.m(), false);
+    if (masks_padding(in.mask))
+        for (int j = 0; j < t.m(); ++j) key_is_padding[j] = t.keys.tokens[j] == kPadToken;
+    t.allowed = attention_mask(t.n(), t.m(), is_causal(in.mask), key_is_padding);
+    return t;
+}
+
+void finish_run(Trace& t) {
+    long long kept = 0;  // sparse pairs over all heads
+    for (const HeadTrace& head : t.heads)
+        kept += head.pattern.size() > 0 ? (head.pattern.array() && t.allowed.array()).count() : 0;
+    const int heads = t.inputs.heads;
+    t.output_error = relative_error(t.output, t.exact_output);
+    t.cost = attention_cost(t.inputs.variant, t.n(), t.m(), t.d_head, heads, kept / heads);
+    t.dense_cost = attention_cost(VariantParams{}, t.n(), t.m(), t.d_head, heads);
+}
+
+Trace run(const Inputs& in) {
+    if (!in.model.empty()) return run_model(in);
+    Trace t = prepare_run(in);
+    const int d_model = in.d_model, heads = in.heads;
     t.Q = t.query.input * t.W_Q;  // (n, d_model)
     t.K = t.keys.input * t.W_K;   // (m, d_model)
     t.V = t.keys.input * t.W_V;   // (m, d_model)
@@ -204,29 +239,18 @@ Trace run(const Inputs& in) {
     apply_edits(t.K, "K", in.edits);
     apply_edits(t.V, "V", in.edits);
 
-    if (in.pe == Positional::Alibi) t.alibi_slopes = alibi_slopes(heads);
-    if (in.pe == Positional::Relative) t.relative_table = relative_bias_table(heads, in.seed);
-    std::vector<bool> key_is_padding(t.m(), false);
-    if (masks_padding(in.mask))
-        for (int j = 0; j < t.m(); ++j) key_is_padding[j] = t.keys.tokens[j] == kPadToken;
-    t.allowed = attention_mask(t.n(), t.m(), is_causal(in.mask), key_is_padding);
-
     t.concat.resize(t.n(), d_model);  // (n, d_model)
     Matrix exact_concat(t.n(), d_model);  // (n, d_model)
-    long long kept = 0;                   // sparse pairs over all heads
     for (int h = 0; h < heads; ++h) {
         t.heads.push_back(attend_head(t, h));
         HeadTrace& head = t.heads.back();
         if (t.has_variant()) attend_variant(head, t, h);
         t.concat.middleCols(h * t.d_head, t.d_head) = head.output;
         exact_concat.middleCols(h * t.d_head, t.d_head) = t.has_variant() ? head.exact_output : head.output;
-        kept += head.pattern.size() > 0 ? (head.pattern.array() && t.allowed.array()).count() : 0;
     }
     t.output = t.concat * t.W_O;  // (n, d_model)
     t.exact_output = t.has_variant() ? Matrix(exact_concat * t.W_O) : t.output;
-    t.output_error = relative_error(t.output, t.exact_output);
-    t.cost = attention_cost(in.variant, t.n(), t.m(), t.d_head, heads, kept / heads);
-    t.dense_cost = attention_cost(VariantParams{}, t.n(), t.m(), t.d_head, heads);
+    finish_run(t);
     return t;
 }
 

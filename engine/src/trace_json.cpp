@@ -84,7 +84,8 @@ json inputs_to_json(const Inputs& in) {
             {"heads", in.heads},     {"seed", in.seed},               {"pe", name(in.pe)},
             {"mask", name(in.mask)}, {"temperature", in.temperature}, {"bos", in.bos},
             {"pad_to", in.pad_to},   {"edits", edits},                {"variant", name(in.variant.kind)},
-            {"variant_params", variant_to_json(in.variant)}};
+            {"variant_params", variant_to_json(in.variant)}, {"backend", name(in.backend)},
+            {"model", in.model},     {"layer", in.layer}};
 }
 
 Inputs inputs_from_json(const json& j) {
@@ -100,6 +101,9 @@ Inputs inputs_from_json(const json& j) {
         in.temperature = j.value("temperature", in.temperature);
         in.bos = j.value("bos", in.bos);
         in.pad_to = int_field(j, "pad_to", in.pad_to);
+        in.backend = parse_backend(j.value("backend", std::string(name(in.backend))));
+        in.model = j.value("model", in.model);
+        in.layer = int_field(j, "layer", in.layer);
         in.variant = variant_from_json(j.value("variant", std::string(name(in.variant.kind))),
                                        j.value("variant_params", json::object()));
         for (const json& e : j.value("edits", json::array()))
@@ -174,6 +178,26 @@ json head_to_json(const HeadTrace& h) {
     return j;
 }
 
+// A model's every layer, its token ids and the next-token top 5.
+void add_model_fields(json& j, const Trace& t) {
+    j["token_ids"] = t.token_ids;
+    j["layers"] = json::array();
+    for (const LayerTrace& l : t.layers) {
+        json layer = {{"input", matrix_to_json(l.input)},
+                      {"attention_input", matrix_to_json(l.attention_input)},
+                      {"heads", json::array()},
+                      {"concat", matrix_to_json(l.concat)},
+                      {"output", matrix_to_json(l.output)},
+                      {"mean_attention", matrix_to_json(l.mean_attention)},
+                      {"rollout", matrix_to_json(l.rollout)}};
+        for (const HeadTrace& h : l.heads) layer["heads"].push_back(head_to_json(h));
+        j["layers"].push_back(std::move(layer));
+    }
+    j["next_tokens"] = json::array();
+    for (const TokenPrediction& p : t.next_tokens)
+        j["next_tokens"].push_back({{"id", p.id}, {"piece", p.piece}, {"probability", p.probability}});
+}
+
 }  // namespace
 
 json to_json(const Trace& t) {
@@ -181,7 +205,7 @@ json to_json(const Trace& t) {
     config["d_head"] = t.d_head;
     config["n"] = t.n();
     config["m"] = t.m();
-    config["backend"] = "cpu";
+    config["backend"] = name(t.backend);  // the backend that ran, which may differ from the one asked for
 
     json weights = {{"W_Q", matrix_to_json(t.W_Q)},
                     {"W_K", matrix_to_json(t.W_K)},
@@ -200,6 +224,7 @@ json to_json(const Trace& t) {
     j["mask"] = std::move(mask);
     j["heads"] = json::array();
     for (const HeadTrace& h : t.heads) j["heads"].push_back(head_to_json(h));
+    if (t.has_model()) add_model_fields(j, t);
     j["concat"] = matrix_to_json(t.concat);
     j["output"] = matrix_to_json(t.output);
     if (t.has_variant()) {

@@ -75,9 +75,8 @@ MaskMatrix fixed_pattern(int n, int m, int block, int summary) {
     return keep;
 }
 
-MaskMatrix bigbird_pattern(int n, int m, int block, int window, int globals, int random_blocks, std::uint64_t seed) {
-    const int query_blocks = (n + block - 1) / block, key_blocks = (m + block - 1) / block;
-    Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> blocks(query_blocks, key_blocks);
+MaskMatrix bigbird_blocks(int query_blocks, int key_blocks, int window, int random_blocks, std::uint64_t seed) {
+    MaskMatrix blocks(query_blocks, key_blocks);
     blocks.setConstant(false);
     Rng rng(hash64("bigbird", seed));
     for (int qb = 0; qb < query_blocks; ++qb) {
@@ -91,6 +90,12 @@ MaskMatrix bigbird_pattern(int n, int m, int block, int window, int globals, int
             others.erase(others.begin() + static_cast<std::ptrdiff_t>(pick));
         }
     }
+    return blocks;
+}
+
+MaskMatrix bigbird_pattern(int n, int m, int block, int window, int globals, int random_blocks, std::uint64_t seed) {
+    const MaskMatrix blocks =
+        bigbird_blocks((n + block - 1) / block, (m + block - 1) / block, window, random_blocks, seed);
     MaskMatrix keep(n, m);
     for (int i = 0; i < n; ++i)
         for (int j = 0; j < m; ++j) keep(i, j) = blocks(i / block, j / block) || i < globals || j < globals;

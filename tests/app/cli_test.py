@@ -36,6 +36,15 @@ BAD_INPUT = {
     "invalid-utf8": (["trace", "--text", b"caf\xc3".decode("utf-8", "surrogateescape")], ["not valid UTF-8"]),
     "unwritable-out": (["trace", "--text", "a b", "--out", "/nonexistent-attnscope-dir/x.json"], ["cannot write", "folder exists"]),
     "tokenize-invalid-utf8": (["tokenize", "--text", b"\xff".decode("utf-8", "surrogateescape")], ["not valid UTF-8"]),
+    "bench-unknown-variant": (["bench", "--variant", "fast"], ["unknown variant 'fast'", "linformer"]),
+    "bench-no-fast-kernel": (["bench", "--variant", "topk"], ["no fast kernel for topk", "choose dense"]),
+    "bench-range-not-powers-of-two": (["bench", "--n", "300..1000"], ["--n 300..1000", "powers of two"]),
+    "bench-unreadable-n": (["bench", "--n", "4k"], ["bad --n '4k'", "256..65536"]),
+    "bench-zero-n": (["bench", "--n", "0"], ["--n 0 is out of range"]),
+    "bench-zero-heads": (["bench", "--heads", "0"], ["heads (0) must be at least 1"]),
+    "bench-zero-repeats": (["bench", "--repeats", "0"], ["repeats (0) must be at least 1"]),
+    "bench-negative-budget": (["bench", "--budget", "-1"], ["budget must be a positive number of seconds"]),
+    "bench-unknown-isa": (["bench", "--isa", "avx9000"], ["avx9000", "not available", "sse2"]),
 }
 
 

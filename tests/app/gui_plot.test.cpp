@@ -49,3 +49,19 @@ TEST_CASE("tick labels: plain in the middle, superscript powers of ten outside",
     REQUIRE(format_tick(1e6) == "10⁶");
     REQUIRE(format_tick(-5e7) == "-5·10⁷");
 }
+
+TEST_CASE("log2 ticks: powers of two, every k-th power when they do not all fit", "[plot]") {
+    require_ticks(nice_ticks(200.0, 5000.0, AxisScale::Log2, 10), {256, 512, 1024, 2048, 4096});
+    // 2^8 .. 2^20 is 13 powers: with room for 7, every second one, on even exponents.
+    require_ticks(nice_ticks(256.0, 1048576.0, AxisScale::Log2, 7),
+                  {256, 1024, 4096, 16384, 65536, 262144, 1048576});
+    // Less than two powers of two inside: the log10 ticks instead.
+    require_ticks(nice_ticks(1.1, 1.9, AxisScale::Log2, 5), nice_ticks(1.1, 1.9, AxisScale::Log10, 5));
+}
+
+TEST_CASE("log2 tick labels: plain up to 65536, then 2 to a superscript power", "[plot]") {
+    REQUIRE(format_tick(65536.0, AxisScale::Log2) == "65536");
+    REQUIRE(format_tick(131072.0, AxisScale::Log2) == "2¹⁷");
+    REQUIRE(format_tick(1048576.0, AxisScale::Log2) == "2²⁰");
+    REQUIRE(format_tick(1048576.0, AxisScale::Log10) == format_tick(1048576.0));  // only log2 axes change
+}

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 SKIP = 77
-PANELS = ["input", "stepper", "matrices", "attention", "softmax", "multihead", "positional", "export"]
+PANELS = ["input", "stepper", "matrices", "attention", "softmax", "multihead", "positional", "export", "scaling"]
 MASKED = (112, 112, 112)  # gui/colormap.hpp kMaskedColor
 # Viridis stops as documented in app/gui/colormap.cpp; the heatmap shader interpolates between them.
 VIRIDIS_STOPS = np.array([(68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144, 141),
@@ -192,6 +192,75 @@ def case_chinese_labels(r):
             check(not np.array_equal(chinese[i], chinese[k]), f"rows {k} and {i} show the same glyph")
 
 
+def case_training_reverse_anti_diagonal(r):
+    """After 300 training steps on reverse, the probe's heatmap is brightest on the anti-diagonal: answer row
+    n+i (below '|') is most yellow at key n-1-i, for at least 7 of the 8 rows."""
+    image, layout = r.render("training_reverse", ["--panel", "training", "--train-task", "reverse",
+                                                  "--train-steps", "300", "--size", "1200x800"], layout=True)
+    require_not_blank(image, "the training panel", 64)
+    h = heatmap(layout, "layer 0 head 0", 16, 16)
+    n = 8
+    hits = 0
+    for i in range(n):
+        weights = [viridis_position(cell_colour(image, h, n + i, j)) for j in range(n + i + 1)]
+        hits += int(np.argmax(weights)) == n - 1 - i
+    check(hits >= 7, f"only {hits} of {n} answer rows are brightest on the anti-diagonal")
+
+
+def plot_points_to_data(plot, points):
+    """Inverts the plot's mapping (log axes map through log10): screen points -> (x, y) data."""
+    def inverse(v, a, b, lo, hi, log, flip):
+        f = (v - a) / (b - a)
+        if flip:
+            f = 1 - f
+        return 10 ** (np.log10(lo) + f * (np.log10(hi) - np.log10(lo))) if log else lo + f * (hi - lo)
+    xs = [inverse(p[0], plot["x0"], plot["x1"], *plot["x_range"], plot["x_scale"] != "linear", False) for p in points]
+    ys = [inverse(p[1], plot["y0"], plot["y1"], *plot["y_range"], plot["y_scale"] != "linear", True) for p in points]
+    return np.array(xs), np.array(ys)
+
+
+def case_scaling_sweep_curves(r):
+    """A finished sweep of dense, local and linformer over n = 512..4096: each measured point is drawn in its
+    variant's colour at its n; the dashed cost-model curves have slopes 2 (dense) and about 1; the legend's
+    fitted exponents are numpy's fits of the drawn points; no variant's memory grows faster than n. The measured
+    exponents themselves are timings, which a shared machine makes noisy: `attnscope bench` reports them."""
+    sizes = [512, 1024, 2048, 4096]
+    image, layout = r.render("scaling_sweep", ["--panel", "scaling", "--scaling-sweep", "--scaling-variant", "dense",
+                                               "--scaling-variant", "local", "--scaling-variant", "linformer",
+                                               "--scaling-n", "512..4096", "--scaling-heads", "2",
+                                               "--scaling-threads", "1",
+                                               "--scaling-budget", "20", "--size", "1400x800"], layout=True)
+    require_not_blank(image, "the scaling panel", 64)
+    plots = {p["id"]: p for p in layout.get("plots", [])}
+    check("scaling time" in plots and "scaling memory" in plots, f"plots drawn: {sorted(plots)}")
+    time = plots["scaling time"]
+    check(time["x_scale"] == "log2" and time["y_scale"] == "log10", "the time plot is not log-log")
+    measured = {s["name"].split()[0]: s for s in time["series"] if not s["dashed"] and s["points"]}
+    model = {s["name"]: s for s in time["series"] if s["dashed"] and s["points"]}
+    check(sorted(measured) == ["dense", "linformer", "local"], f"measured series: {sorted(measured)}")
+    slopes = {}
+    for variant, s in measured.items():
+        check(len(s["points"]) == len(sizes), f"{variant}: {len(s['points'])} points, want {len(sizes)}")
+        n, t = plot_points_to_data(time, s["points"])
+        check(np.allclose(n, sizes, rtol=0.01), f"{variant}: points drawn at n = {n}, want {sizes}")
+        colour = np.array(s["rgba"][:3])
+        hits = sum(np.abs(image[int(round(y)), int(round(x))] - colour).max() <= 40 for x, y in s["points"])
+        check(hits >= len(sizes) - 1, f"{variant}: only {hits} of {len(sizes)} points show its colour {colour}")
+        slopes[variant] = np.polyfit(np.log(n), np.log(t), 1)[0]
+        shown = float(s["name"].split("n^")[1])
+        check(abs(shown - slopes[variant]) <= 0.02,
+              f"{variant}: legend says n^{shown}, the drawn points fit n^{slopes[variant]:.3f}")
+        m = model.get(variant + " model")
+        check(m is not None and len(m["points"]) == len(sizes), f"{variant}: no dashed model curve over n")
+        model_slope = np.polyfit(*np.log(plot_points_to_data(time, m["points"])), 1)[0]
+        want = 2.0 if variant == "dense" else 1.0
+        check(abs(model_slope - want) <= 0.1, f"{variant}: the model's slope is {model_slope:.3f}, want {want}")
+    for s in plots["scaling memory"]["series"]:
+        n, mb = plot_points_to_data(plots["scaling memory"], s["points"])
+        slope = np.polyfit(np.log(n), np.log(mb), 1)[0]
+        check(0.5 <= slope <= 1.05, f"{s['name']}: peak memory grows as n^{slope:.2f}, want at most linear")
+
+
 def bad_argument_case(args, expected):
     def case(r):
         p = r.run(["render", "--out", r.path("never.png")] + args)
@@ -203,6 +272,28 @@ def bad_argument_case(args, expected):
     return case
 
 
+def case_model_grid_matches_engine(r):
+    """A synthetic 12-layer x 12-head GPT-2: the Model panel draws all 144 thumbnails, each n x n, and
+    sampled thumbnails show the engine's attention weights (viridis position = weight)."""
+    folder = r.path("gpt2_12x12")
+    p = r.run(["model", "synth", "--out", folder, "--layers", "12", "--heads", "12", "--embd", "24", "--ctx", "64",
+               "--vocab", "512", "--seed", "3"])
+    check(p.returncode == 0, f"model synth exited {p.returncode}: {p.stderr.strip()}")
+    options = ["--model", folder, "--text", "the cat sat on the mat"]
+    trace = r.trace("model_trace", options)
+    n = len(trace["tokens"])
+    image, layout = r.render("model_grid", options + ["--panel", "model", "--size", "1600x960"], layout=True)
+    for l in range(12):
+        for h in range(12):
+            heatmap(layout, f"L{l}H{h}", n, n)
+    for l, h in [(0, 0), (5, 7), (11, 11)]:
+        weights = np.array(trace["layers"][l]["heads"][h]["attention"], dtype=float)
+        box = heatmap(layout, f"L{l}H{h}", n, n)
+        shown = np.array([[viridis_position(cell_colour(image, box, i, j)) for j in range(n)] for i in range(n)])
+        error = np.abs(shown - weights).max()
+        check(error < 0.05, f"layer {l} head {h}: a cell's colour is off its weight by {error:.3f}")
+
+
 CASES = {
     "default-layout-not-blank": case_default_layout_not_blank,
     "all-panels-not-blank": case_all_panels_not_blank,
@@ -210,6 +301,12 @@ CASES = {
     "softmax-argmax-matches-engine": case_softmax_argmax_matches_engine,
     "causal-mask-is-grey": case_causal_mask_grey,
     "chinese-labels-render": case_chinese_labels,
+    "training-reverse-anti-diagonal": case_training_reverse_anti_diagonal,
+    "scaling-sweep-curves": case_scaling_sweep_curves,
+    "model-grid-matches-engine": case_model_grid_matches_engine,
+    "bad-scaling-n-exits-2": bad_argument_case(["--scaling-sweep", "--scaling-n", "300..1000"], "powers of two"),
+    "bad-scaling-variant-exits-2": bad_argument_case(["--scaling-sweep", "--scaling-variant", "topk"],
+                                                     "no fast kernel for topk"),
     "bad-panel-exits-2": bad_argument_case(["--panel", "nope"], "unknown panel 'nope'"),
     "bad-size-exits-2": bad_argument_case(["--size", "10x10"], "out of range"),
     "unreadable-size-exits-2": bad_argument_case(["--size", "big"], "WIDTHxHEIGHT"),

@@ -5,6 +5,7 @@
 // matches the traced patterns, and bad shapes are errors.
 #include "attnscope/kernels.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <sstream>
@@ -323,4 +324,67 @@ TEST_CASE("scratch memory does not grow with n x m, and the FMA peak is measured
     REQUIRE(peak.gflops > 0);
     REQUIRE(peak.threads == 1);
     REQUIRE_FALSE(peak.instructions.empty());
+}
+
+namespace {
+
+// Runs body with each instruction set this build compiled and this CPU supports, then restores
+// the one in use before.
+template <class Body>
+void for_each_supported_isa(Body body) {
+    const std::string before = as::kernel_isa();
+    for (const std::string& isa : as::supported_kernel_isas()) {
+        as::set_kernel_isa(isa);
+        INFO("kernel ISA " << isa);
+        REQUIRE(as::kernel_isa() == isa);
+        body(isa);
+    }
+    as::set_kernel_isa(before);
+}
+
+}  // namespace
+
+TEST_CASE("runtime dispatch: the widest supported instruction set is the default, others can be chosen") {
+    const std::vector<std::string> compiled = as::compiled_kernel_isas(), supported = as::supported_kernel_isas();
+    REQUIRE_FALSE(supported.empty());
+    for (const std::string& isa : supported) REQUIRE(std::find(compiled.begin(), compiled.end(), isa) != compiled.end());
+    // The baseline runs on any x86-64 (or the build is for this machine only).
+    REQUIRE((supported.front() == "sse2" || supported == std::vector<std::string>{"native"}));
+    REQUIRE(as::kernel_isa() == supported.back());
+    REQUIRE(as::kernel_isa_description().find(as::kernel_isa()) == 0);
+    REQUIRE_ERROR(as::set_kernel_isa("avx9000"), "not available");
+    REQUIRE(as::kernel_isa() == supported.back());
+}
+
+TEST_CASE("every compiled instruction set this CPU supports matches the references") {
+    for_each_supported_isa([](const std::string& isa) {
+        for (int n : {1, 5, 65, 200})
+            for (int d : {1, 63, 64, 128})
+                for (bool causal : {false, true}) {
+                    AttentionProblem p = problem(2, n, n, d, causal, 300 + n * 3 + d, n == 200 ? 4.0f : 1.0f);
+                    if (n == 65) {  // fully masked query 0 and some padded keys
+                        p.mask.key_is_padding.assign(n, false);
+                        for (int j = 0; j < n; j += 9) p.mask.key_is_padding[j] = true;
+                    }
+                    MatrixF fast, ref;
+                    as::dense_attention_fused(fast, p);
+                    as::dense_attention_reference(ref, p);
+                    require_close(fast, ref, 1e-5, describe(p, "dense, " + isa));
+                }
+        for (const VariantCase& c : variant_cases()) {
+            const bool causal = honours_mask(c.v.kind);
+            const AttentionProblem p = problem(2, 130, 130, 33, causal, 21);
+            const as::VariantWeights w = as::draw_variant_weights(c.v, p.heads, p.m(), p.d(), 5);
+            MatrixF fast, ref;
+            as::attention_fast(fast, p, c.v, w, 5);
+            as::attention_reference(ref, p, c.v, w, 5);
+            require_close(fast, ref, tolerance(p, c.v), describe(p, c.label + ", " + isa));
+        }
+        const as::FmaPeak peak = as::measure_fma_peak(1, 0.005);
+        REQUIRE(peak.gflops > 0);
+        // The peak runs on the same instructions: a 512-bit ISA reports 512-bit chains, and so on.
+        if (isa == "sse2") REQUIRE(peak.instructions.find("128-bit") != std::string::npos);
+        if (isa == "avx2") REQUIRE(peak.instructions.find("AVX2 FMA") != std::string::npos);
+        if (isa == "avx512") REQUIRE(peak.instructions.find("AVX-512 FMA") != std::string::npos);
+    });
 }

@@ -1,5 +1,6 @@
 // Tests engine/src/options.cpp: the spellings of positional encodings and masks.
 #include "attnscope/options.hpp"
+#include "attnscope/inputs.hpp"
 
 #include <string>
 
@@ -40,4 +41,13 @@ TEST_CASE("unknown names are errors that list the valid ones", "[options][error]
     REQUIRE_ERROR(attnscope::parse_mask("future"), "unknown mask 'future'");
     REQUIRE_ERROR(attnscope::parse_mask("future"), "none, causal, padding, causal+padding");
     REQUIRE_ERROR(attnscope::parse_mask(""), "unknown mask");
+}
+
+TEST_CASE("backends: cpu and gpu by name, unknown ones listed", "[options][error]") {
+    using attnscope::Backend;
+    REQUIRE(attnscope::parse_backend("cpu") == Backend::Cpu);
+    REQUIRE(attnscope::parse_backend("gpu") == Backend::Gpu);
+    REQUIRE(std::string(attnscope::name(Backend::Gpu)) == "gpu");
+    REQUIRE(attnscope::Inputs{}.backend == Backend::Cpu);  // the CPU unless asked
+    REQUIRE_ERROR(attnscope::parse_backend("tpu"), "unknown backend 'tpu': choose one of cpu, gpu");
 }

@@ -291,3 +291,14 @@ TEST_CASE("trace_json: inputs_from_json rejects numbers that are not whole ints"
                   "whole number");
     REQUIRE(attnscope::inputs_from_json(nlohmann::json::parse(R"({"heads": 8})")).heads == 8);
 }
+
+TEST_CASE("config.backend is the backend that ran; inputs keep the one asked for", "[trace_json]") {
+    attnscope::Inputs in;
+    in.text = "a b";
+    in.backend = attnscope::Backend::Gpu;
+    REQUIRE(attnscope::inputs_from_json(attnscope::inputs_to_json(in)).backend == attnscope::Backend::Gpu);
+    attnscope::Trace t = attnscope::run(in);  // the CPU engine ran, whatever was asked
+    REQUIRE(attnscope::to_json(t).at("config").at("backend") == "cpu");
+    t.backend = attnscope::Backend::Gpu;
+    REQUIRE(attnscope::to_json(t).at("config").at("backend") == "gpu");
+}

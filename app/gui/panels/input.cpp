@@ -36,7 +36,8 @@ bool enum_combo(const char* label, Enum& value, const std::array<Enum, N>& all) 
 
 }  // namespace
 
-Edits draw_input_panel(const Inputs& inputs, const std::string& error, InputPanelState& state) {
+Edits draw_input_panel(const Inputs& inputs, const std::string& error, const std::string& backend_status,
+                       InputPanelState& state) {
     if (!state.synced) state.text = inputs.text, state.cross_text = inputs.cross_text, state.synced = true;
     Inputs next = inputs;
 
@@ -76,7 +77,16 @@ Edits draw_input_panel(const Inputs& inputs, const std::string& error, InputPane
         next.temperature = temperature;
     ImGui::SameLine();
     ImGui::Checkbox("<bos>", &next.bos);
+    enum_combo("backend", next.backend, kAllBackends);
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("cpu: the Eigen engine in double precision.\n"
+                          "gpu: OpenGL 4.3 compute shaders in float32 (shaders/*.comp); same stages.");
     ImGui::PopItemWidth();
+    if (!backend_status.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+        ImGui::TextWrapped("%s", backend_status.c_str());
+        ImGui::PopStyleColor();
+    }
 
     if (!next.edits.empty()) {
         ImGui::Text("%zu edited cell%s", next.edits.size(), next.edits.size() == 1 ? "" : "s");

@@ -13,6 +13,8 @@ struct InputPanelState {
     bool synced = false;           // false: copy from the inputs on the next frame
 };
 // Works without a trace: `error` says why there is none.
-Edits draw_input_panel(const Inputs& inputs, const std::string& error, InputPanelState& state);
+// `backend_status` says which backend computed the trace, or why the GPU could not.
+Edits draw_input_panel(const Inputs& inputs, const std::string& error, const std::string& backend_status,
+                       InputPanelState& state);
 
 }  // namespace attnscope::gui

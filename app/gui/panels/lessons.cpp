@@ -195,8 +195,11 @@ void draw_table(const ExperimentResult& r) {
 void draw_experiment_plot(const ExperimentResult& r) {
     if (r.series.empty()) return;
     std::vector<PlotSeries> series;
-    for (size_t i = 0; i < r.series.size(); ++i)
-        series.push_back({r.series[i].name, r.series[i].x, r.series[i].y, kSeriesColors[i % 4], true, true});
+    for (size_t i = 0; i < r.series.size(); ++i) {
+        PlotSeries s;
+        s.name = r.series[i].name, s.x = r.series[i].x, s.y = r.series[i].y, s.color = kSeriesColors[i % 4];
+        series.push_back(std::move(s));
+    }
     PlotStyle style;
     style.x.title = r.x_label, style.x.scale = r.log_x ? AxisScale::Log10 : AxisScale::Linear;
     style.y.title = r.y_label, style.y.scale = r.log_y ? AxisScale::Log10 : AxisScale::Linear;

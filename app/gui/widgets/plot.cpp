@@ -14,9 +14,12 @@ struct Range {
     bool valid = false;
 };
 
-bool usable(double v, AxisScale scale) { return std::isfinite(v) && (scale == AxisScale::Linear || v > 0); }
+bool is_log(AxisScale scale) { return scale != AxisScale::Linear; }
 
-double to_axis(double v, AxisScale scale) { return scale == AxisScale::Log10 ? std::log10(v) : v; }
+bool usable(double v, AxisScale scale) { return std::isfinite(v) && (!is_log(scale) || v > 0); }
+
+// Both log scales map through log10: they differ only in their ticks.
+double to_axis(double v, AxisScale scale) { return is_log(scale) ? std::log10(v) : v; }
 
 // The data range on one axis, padded so that end points do not sit on the frame.
 Range axis_range(const PlotAxis& axis, const std::vector<PlotSeries>& series, const std::vector<PlotMarker>& markers,
@@ -38,7 +41,7 @@ Range axis_range(const PlotAxis& axis, const std::vector<PlotSeries>& series, co
     if (fixed_hi) r.hi = axis.max;
     r.valid = r.valid || (fixed_lo && fixed_hi);
     if (!r.valid || !(r.hi >= r.lo)) return {0, 0, false};
-    const bool log = axis.scale == AxisScale::Log10;
+    const bool log = is_log(axis.scale);
     double a = to_axis(r.lo, axis.scale), b = to_axis(r.hi, axis.scale);
     if (b - a < 1e-12) {  // one value: a unit (or a decade) around it
         const double half = log ? 0.5 : std::max(std::abs(a) * 0.5, 0.5);
@@ -114,14 +117,14 @@ void draw_grid_and_ticks(ImDrawList* dl, const Frame& f, const std::vector<doubl
     for (double v : xt) {
         const float x = f.sx(v);
         dl->AddLine(ImVec2(x, f.p0.y), ImVec2(x, f.p1.y), grid);
-        const std::string s = format_tick(v);
+        const std::string s = format_tick(v, f.xs);
         const float w = ImGui::CalcTextSize(s.c_str()).x;
         dl->AddText(ImVec2(x - w * 0.5f, f.p1.y + 4), text, s.c_str());
     }
     for (double v : yt) {
         const float y = f.sy(v);
         dl->AddLine(ImVec2(f.p0.x, y), ImVec2(f.p1.x, y), grid);
-        const std::string s = format_tick(v);
+        const std::string s = format_tick(v, f.ys);
         const float w = ImGui::CalcTextSize(s.c_str()).x;
         dl->AddText(ImVec2(f.p0.x - 6 - w, y - font * 0.5f), text, s.c_str());
     }
@@ -144,10 +147,37 @@ void draw_titles(ImDrawList* dl, const Frame& f, const PlotStyle& style, float l
     }
 }
 
-void draw_series(ImDrawList* dl, const Frame& f, const PlotSeries& s) {
+// Dashes of `dash` pixels with gaps of `gap`, continuing the pattern across the polyline's corners.
+void dashed_polyline(ImDrawList* dl, const std::vector<ImVec2>& run, ImU32 color, float thickness, float dash = 7.0f,
+                     float gap = 5.0f) {
+    float phase = 0;  // distance into the current dash + gap period
+    for (size_t i = 1; i < run.size(); ++i) {
+        const ImVec2 a = run[i - 1], b = run[i];
+        const float len = std::hypot(b.x - a.x, b.y - a.y);
+        if (len <= 0) continue;
+        for (float t = 0; t < len;) {
+            const float left = phase < dash ? dash - phase : dash + gap - phase;
+            const float step = std::min(left, len - t);
+            if (phase < dash) {
+                const float u0 = t / len, u1 = (t + step) / len;
+                dl->AddLine(ImVec2(a.x + (b.x - a.x) * u0, a.y + (b.y - a.y) * u0),
+                            ImVec2(a.x + (b.x - a.x) * u1, a.y + (b.y - a.y) * u1), color, thickness);
+            }
+            t += step;
+            phase = std::fmod(phase + step, dash + gap);
+        }
+    }
+}
+
+void draw_series(ImDrawList* dl, const Frame& f, const PlotSeries& s, PlotPlacement::Series& drawn) {
     std::vector<ImVec2> run;  // a polyline breaks where a point cannot be drawn
     auto flush = [&] {
-        if (s.lines && run.size() > 1) dl->AddPolyline(run.data(), static_cast<int>(run.size()), s.color, 0, 2.0f);
+        if (s.lines && run.size() > 1) {
+            if (s.dashed)
+                dashed_polyline(dl, run, s.color, 2.0f);
+            else
+                dl->AddPolyline(run.data(), static_cast<int>(run.size()), s.color, 0, 2.0f);
+        }
         run.clear();
     };
     for (size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i) {
@@ -157,6 +187,7 @@ void draw_series(ImDrawList* dl, const Frame& f, const PlotSeries& s) {
         }
         const ImVec2 p(f.sx(s.x[i]), f.sy(s.y[i]));
         run.push_back(p);
+        drawn.points.push_back(p);
         if (s.markers) dl->AddCircleFilled(p, 3.0f, s.color);
     }
     flush();
@@ -194,7 +225,7 @@ void draw_legend(ImDrawList* dl, const Frame& f, const std::vector<PlotSeries>& 
     float w = 0;
     int rows = 0;
     for (const PlotSeries& s : series)
-        if (!s.name.empty()) w = std::max(w, ImGui::CalcTextSize(s.name.c_str()).x), ++rows;
+        if (!s.name.empty() && s.in_legend) w = std::max(w, ImGui::CalcTextSize(s.name.c_str()).x), ++rows;
     if (rows == 0) return;
     const ImVec2 size(swatch + 6 + w + 2 * pad, rows * (font + 2) + 2 * pad);
     const ImVec2 corners[4] = {ImVec2(f.p1.x - size.x - 6, f.p0.y + 6), ImVec2(f.p0.x + 6, f.p0.y + 6),
@@ -217,9 +248,12 @@ void draw_legend(ImDrawList* dl, const Frame& f, const std::vector<PlotSeries>& 
     dl->AddRect(a, b, faded(ImGui::GetColorU32(ImGuiCol_Text), 0.3f), 3.0f);
     float y = a.y + pad;
     for (const PlotSeries& s : series) {
-        if (s.name.empty()) continue;
+        if (s.name.empty() || !s.in_legend) continue;
         const float mid = y + font * 0.5f;
-        if (s.lines) dl->AddLine(ImVec2(a.x + pad, mid), ImVec2(a.x + pad + swatch, mid), s.color, 2.0f);
+        if (s.lines && s.dashed)
+            dashed_polyline(dl, {ImVec2(a.x + pad, mid), ImVec2(a.x + pad + swatch, mid)}, s.color, 2.0f, 5.0f, 3.0f);
+        else if (s.lines)
+            dl->AddLine(ImVec2(a.x + pad, mid), ImVec2(a.x + pad + swatch, mid), s.color, 2.0f);
         if (s.markers) dl->AddCircleFilled(ImVec2(a.x + pad + swatch * 0.5f, mid), 3.0f, s.color);
         dl->AddText(ImVec2(a.x + pad + swatch + 6, y), ImGui::GetColorU32(ImGuiCol_Text), s.name.c_str());
         y += font + 2;
@@ -240,22 +274,48 @@ PlotHit nearest_point(const Frame& f, const std::vector<PlotSeries>& series, ImV
     return hit;
 }
 
-std::string tick_labels_widest(const std::vector<double>& ticks) {
+std::string tick_labels_widest(const std::vector<double>& ticks, AxisScale scale) {
     std::string widest;
     for (double v : ticks) {
-        const std::string s = format_tick(v);
+        const std::string s = format_tick(v, scale);
         if (ImGui::CalcTextSize(s.c_str()).x > ImGui::CalcTextSize(widest.c_str()).x) widest = s;
     }
     return widest;
 }
 
+struct Placements {
+    int frame = -1;
+    std::vector<PlotPlacement> list;
+};
+Placements g_placements;
+
+void record_placement(PlotPlacement p) {
+    if (g_placements.frame != ImGui::GetFrameCount()) g_placements = {ImGui::GetFrameCount(), {}};
+    g_placements.list.push_back(std::move(p));
+}
+
 }  // namespace
+
+std::vector<PlotPlacement> plots_drawn_this_frame() {
+    return g_placements.frame == ImGui::GetFrameCount() ? g_placements.list : std::vector<PlotPlacement>{};
+}
 
 std::vector<double> nice_ticks(double lo, double hi, AxisScale scale, int max_ticks) {
     max_ticks = std::max(max_ticks, 2);
     if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) return {lo};
     if (scale == AxisScale::Linear) return linear_ticks(lo, hi, max_ticks);
     if (!(lo > 0)) return {};
+    if (scale == AxisScale::Log2) {
+        const int e0 = static_cast<int>(std::ceil(std::log2(lo) - 1e-9)), e1 = static_cast<int>(std::floor(std::log2(hi) + 1e-9));
+        if (e1 >= e0 + 1) {
+            const int every = std::max(1, (e1 - e0 + max_ticks) / max_ticks);
+            std::vector<double> ticks;
+            for (int e = e0; e <= e1; ++e)  // multiples of `every`: 2^10, 2^12, ... rather than 2^9, 2^11
+                if ((e % every + every) % every == 0) ticks.push_back(std::ldexp(1.0, e));
+            if (ticks.size() >= 2) return ticks;
+        }
+        return nice_ticks(lo, hi, AxisScale::Log10, max_ticks);  // less than two powers of two inside
+    }
     const double e0 = std::floor(std::log10(lo)), e1 = std::ceil(std::log10(hi));
     std::vector<double> ticks;
     for (double e = e0; e <= e1; ++e)  // 1, 2, 5 per decade while they fit
@@ -277,9 +337,13 @@ std::vector<double> nice_ticks(double lo, double hi, AxisScale scale, int max_ti
     return linear_ticks(lo, hi, max_ticks);  // less than a decade with no 1, 2 or 5 inside
 }
 
-std::string format_tick(double v) {
+std::string format_tick(double v, AxisScale scale) {
     if (v == 0) return "0";
     const double a = std::abs(v);
+    if (scale == AxisScale::Log2 && a >= 1e5) {
+        int e = 0;
+        if (std::frexp(a, &e) == 0.5) return std::string(v < 0 ? "-" : "") + "2" + superscript(e - 1);
+    }
     char buf[32];
     if (a >= 1e-3 && a < 1e5) {
         std::snprintf(buf, sizeof buf, "%.6g", v);
@@ -320,9 +384,9 @@ PlotHit draw_plot(const char* id, const std::vector<PlotSeries>& series, const P
     const float title_w = style.y.title.empty() ? 0.0f : font + 6;
     const float bottom = font + 8 + (style.x.title.empty() ? 0.0f : font + 4);
     const std::vector<double> yt = nice_ticks(f.y.lo, f.y.hi, f.ys, std::max(2, static_cast<int>((size.y - bottom) / (2.2f * font))));
-    const float left = title_w + ImGui::CalcTextSize(tick_labels_widest(yt).c_str()).x + 10;
+    const float left = title_w + ImGui::CalcTextSize(tick_labels_widest(yt, f.ys).c_str()).x + 10;
     const std::vector<double> xt = nice_ticks(f.x.lo, f.x.hi, f.xs, std::max(2, static_cast<int>((size.x - left) / (4.5f * font))));
-    const float right = ImGui::CalcTextSize(tick_labels_widest(xt).c_str()).x * 0.5f + 4;
+    const float right = ImGui::CalcTextSize(tick_labels_widest(xt, f.xs).c_str()).x * 0.5f + 4;
     f.p0 = ImVec2(origin.x + left, origin.y + font * 0.5f);
     f.p1 = ImVec2(origin.x + size.x - right, origin.y + size.y - bottom);
     if (f.p1.x - f.p0.x < 8 || f.p1.y - f.p0.y < 8) return {};
@@ -331,7 +395,12 @@ PlotHit draw_plot(const char* id, const std::vector<PlotSeries>& series, const P
     draw_grid_and_ticks(dl, f, xt, yt);
     draw_titles(dl, f, style, origin.x);
     dl->PushClipRect(f.p0, f.p1, true);
-    for (const PlotSeries& s : series) draw_series(dl, f, s);
+    PlotPlacement placed{id, f.p0.x, f.p0.y, f.p1.x, f.p1.y, f.x.lo, f.x.hi, f.y.lo, f.y.hi, f.xs, f.ys, {}};
+    for (const PlotSeries& s : series) {
+        placed.series.push_back({s.name, s.color, s.dashed, {}});
+        draw_series(dl, f, s, placed.series.back());
+    }
+    record_placement(std::move(placed));
     const auto labels = draw_markers(dl, f, markers);
     if (style.legend) draw_legend(dl, f, series, labels);
     PlotHit hit;
@@ -341,7 +410,10 @@ PlotHit draw_plot(const char* id, const std::vector<PlotSeries>& series, const P
     if (hit.hovered()) {
         const PlotSeries& s = series[hit.series];
         dl->AddCircle(ImVec2(f.sx(s.x[hit.point]), f.sy(s.y[hit.point])), 6.0f, ImGui::GetColorU32(ImGuiCol_Text), 0, 2.0f);
-        ImGui::SetTooltip("%s\nx = %.4g\ny = %.4g", s.name.c_str(), s.x[hit.point], s.y[hit.point]);
+        if (static_cast<size_t>(hit.point) < s.hover.size())
+            ImGui::SetTooltip("%s", s.hover[hit.point].c_str());
+        else
+            ImGui::SetTooltip("%s\nx = %.4g\ny = %.4g", s.name.c_str(), s.x[hit.point], s.y[hit.point]);
     }
     dl->PopClipRect();
     return hit;

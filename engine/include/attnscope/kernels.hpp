@@ -14,8 +14,9 @@
 // row a running max mx, running sum l and unnormalized output o:
 //   mx' = max(mx, max_j S_ij),  p_ij = exp(S_ij - mx'),  a = exp(mx - mx'),
 //   l' = a l + sum_j p_ij,      o' = a o + P V_t,       finally out = o / l (0 when l = 0).
-// The tile products are register-blocked micro-kernels on the build's widest float vectors
-// (SSE2 by default, AVX2/AVX-512 with -DATTNSCOPE_NATIVE=ON), one query per vector lane.
+// The tile products are register-blocked micro-kernels on float vectors, one query per vector
+// lane: SSE2, AVX2 + FMA or AVX-512, whichever is the widest the CPU supports, picked at run time
+// (see kernel_isa()); a -DATTNSCOPE_NATIVE=ON build compiles one copy for its machine.
 // The sparse kernels run the same recurrence over only the key tiles their pattern keeps;
 // the low-rank kernels work through their (k, d), (landmarks, d) or (features, d) factors.
 #include <cstddef>
@@ -124,15 +125,27 @@ std::size_t kernel_scratch_bytes(const VariantParams& v, int heads, int n, int m
 void set_kernel_threads(int threads);  // 0: OpenMP's default (all cores)
 int kernel_threads();
 
-// Peak fp32 multiply-add throughput of this build on `threads` threads, measured by a short
-// microbenchmark: independent accumulator chains on the widest vector type the build targets.
+// The instruction set the tile micro-kernels, the vector exp and the peak microbenchmark run with.
+// The default build compiles them for several (sse2, avx2 = AVX2 + FMA, avx512 = AVX-512F + FMA)
+// and picks the widest this CPU supports on first use; a -DATTNSCOPE_NATIVE=ON build compiles one,
+// "native". The rest of the engine stays at the build's baseline.
+std::string kernel_isa();
+std::string kernel_isa_description();           // e.g. "avx2 (AVX2 + FMA, 256-bit; runtime dispatch)"
+std::vector<std::string> compiled_kernel_isas();  // widest last
+std::vector<std::string> supported_kernel_isas(); // the compiled ones this CPU can run, widest last
+// Switches every kernel to `isa` (one of supported_kernel_isas()); throws Error naming the choices
+// otherwise. Not while kernels run on other threads.
+void set_kernel_isa(const std::string& isa);
+
+// Peak fp32 multiply-add throughput of the kernels' instruction set (kernel_isa()) on `threads` threads,
+// measured by a short microbenchmark: independent accumulator chains on its widest vectors.
 struct FmaPeak {
     double gflops = 0;      // 2 flops per lane per multiply-add, per second of wall time
     double cpu_gflops = 0;  // the same per second of the process's CPU time: on a shared machine,
                             // what the threads did while they actually ran
     int threads = 0;
     std::string instructions;  // e.g. "SSE2 mul+add (128-bit)", "AVX-512 FMA (512-bit)"
-    bool fused = false;        // true when the build has FMA instructions
+    bool fused = false;        // true when the instruction set has FMA
 };
 FmaPeak measure_fma_peak(int threads, double seconds = 0.25);
 

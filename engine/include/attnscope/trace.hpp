@@ -40,8 +40,27 @@ struct SequenceTrace {
     Matrix input;                     // (n, d_model) embeddings + positional, what enters attention
 };
 
+// One block of a loaded GPT-2 model (see gpt2.hpp): its heads, traced like single-layer heads
+// (bias and variant fields empty; causal logits), and the residual stream around them.
+struct LayerTrace {
+    Matrix input;                      // (n, d_model) residual stream entering the block
+    Matrix attention_input;            // (n, d_model) ln_1(input): what the projections see
+    std::vector<HeadTrace> heads;      // H
+    Matrix concat;                     // (n, d_model) head outputs side by side
+    Matrix output;                     // (n, d_model) concat W_proj + b_proj, added to the residual stream
+    Matrix mean_attention;             // (n, n) the heads' attention averaged
+    Matrix rollout;                    // (n, n) attention rollout from the input through this layer
+};
+
+struct TokenPrediction {
+    int id = 0;
+    std::string piece;                 // the token's text
+    double probability = 0;
+};
+
 struct Trace {
     Inputs inputs;                     // what produced this trace
+    Backend backend = Backend::Cpu;    // which backend computed it (inputs.backend asks; cpu is the fallback)
     SequenceTrace query;               // the text
     SequenceTrace keys;                // == query for self-attention
     Matrix position_similarity;        // (n, n) query.positional * query.positional^T
@@ -61,6 +80,13 @@ struct Trace {
     double output_error = 0;           // ||output - exact_output||_F / ||exact_output||_F
     Cost cost, dense_cost;             // the variant's and exact attention's cost model (all heads)
     bool has_variant() const { return inputs.variant.kind != VariantKind::Dense; }
+
+    // With a model (inputs.model): every layer; the single-layer fields above show layer
+    // inputs.layer (query.input is its ln_1 output; Q, K, V and output include the biases).
+    std::vector<LayerTrace> layers;    // n_layer
+    std::vector<int> token_ids;        // n
+    std::vector<TokenPrediction> next_tokens;  // the 5 likeliest tokens after the text
+    bool has_model() const { return !layers.empty(); }
 
     int n() const { return static_cast<int>(query.tokens.size()); }
     int m() const { return static_cast<int>(keys.tokens.size()); }

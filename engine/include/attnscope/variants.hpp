@@ -55,6 +55,8 @@ MaskMatrix fixed_pattern(int n, int m, int block, int summary);
 // within `window` blocks, `random_blocks` other key blocks drawn with `seed`, and the first
 // `globals` tokens attend and are attended everywhere.
 MaskMatrix bigbird_pattern(int n, int m, int block, int window, int globals, int random_blocks, std::uint64_t seed);
+// (query blocks, key blocks): the block part of that pattern, the window and the random blocks.
+MaskMatrix bigbird_blocks(int query_blocks, int key_blocks, int window, int random_blocks, std::uint64_t seed);
 // topk: per row, the k largest finite logits (ties to the lower index).
 MaskMatrix topk_pattern(const Matrix& logits, int k);
 

@@ -1,19 +1,15 @@
 // The two products of every score tile, as register-blocked micro-kernels on the float vector
-// the build targets (GCC vector extensions: SSE2 by default, AVX2 or AVX-512 with
-// -DATTNSCOPE_NATIVE=ON; compiled with -ffp-contract=fast so that a * b + c becomes one FMA
-// where the build has FMA). Both have one shape, with query lanes along the vectors:
+// of the instruction set this unit is compiled for (per ISA, see simd.hpp; compiled with
+// -ffp-contract=fast so that a * b + c becomes one FMA where the ISA has FMA). Both have one
+// shape, with query lanes along the vectors:
 //   scores  ST (keys, lanes)  = K_t (keys, d) QT (d, lanes)          A = K_t,    k = c
 //   output  OT (d, lanes)    += V_t^T (d, keys) P^T (keys, lanes)    A = V_t^T,  k = key
 // so neither operand is ever repacked (Eigen's GEMM repacks both on every call and reaches
 // about 70% of the FMA peak on these small shapes).
-#include <cstring>
+#include "vec.hpp"
 
-#include "tiles.hpp"
-
-namespace attnscope::kernels {
+ATTNSCOPE_ISA_NAMESPACE_BEGIN
 namespace {
-
-typedef float vfloat __attribute__((vector_size(kLanes * sizeof(float))));
 
 // Register blocks: kRows rows of C by up to kPanels vectors of lanes, kRows * kPanels accumulators.
 #if defined(__AVX512F__)
@@ -21,15 +17,6 @@ constexpr int kRows = 4, kPanels = 4;  // 16 of 32 registers
 #else
 constexpr int kRows = 2, kPanels = 4;  // 8 of 16 registers
 #endif
-
-inline vfloat load(const float* p) {
-    vfloat v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
-inline void store(float* p, vfloat v) { std::memcpy(p, &v, sizeof v); }
-// x - 0 is exactly x (unlike x + 0 for x = -0), so this compiles to a bare broadcast.
-inline vfloat splat(float x) { return x - vfloat{}; }
 
 // Keeps v in a register: otherwise GCC folds the load into every multiply-add that uses it,
 // reloading the same vector kRows times (a load-bound loop on AVX-512).
@@ -95,4 +82,4 @@ void tile_product(float* C, long ldC, const float* A, long a_row, long a_k, cons
     for (; r0 < rows; ++r0) row_block<1>(C + r0 * ldC, ldC, A + r0 * a_row, a_row, a_k, B, ldB, lanes, K, accumulate);
 }
 
-}  // namespace attnscope::kernels
+ATTNSCOPE_ISA_NAMESPACE_END

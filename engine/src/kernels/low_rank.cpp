@@ -53,7 +53,7 @@ void attend_factors(MatrixF& out, const AttentionProblem& p, const MatrixF& Kf, 
 // of B stays in cache while every row block of A passes over it.
 void product(RowsF C, const float* A, long ldA, ConstRowsF B) {
     const int rows = static_cast<int>(C.rows()), d = static_cast<int>(C.cols()), len = static_cast<int>(B.rows());
-    if (d % kLanes != 0) {  // the micro-kernel wants whole vectors of columns
+    if (d % vector_lanes() != 0) {  // the micro-kernel wants whole vectors of columns
         C.noalias() = Eigen::Map<const MatrixF, 0, Eigen::OuterStride<>>(A, rows, len, Eigen::OuterStride<>(ldA)) * B;
         return;
     }

@@ -4,79 +4,29 @@
 #include <omp.h>
 
 #include <cmath>
-#include <cstring>
 #include <string>
 
 #include "attnscope/error.hpp"
+#include "simd.hpp"
 
 namespace attnscope {
 namespace kernels {
-namespace {
 
-typedef float vfloat __attribute__((vector_size(kLanes * sizeof(float))));
-typedef unsigned vuint __attribute__((vector_size(kLanes * sizeof(unsigned))));
+float exp_shift_sum(float* x, int count, float shift) { return simd().exp_shift_sum(x, count, shift); }
 
-inline vfloat load(const float* p) {
-    vfloat v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
-inline void store(float* p, vfloat v) { std::memcpy(p, &v, sizeof v); }
-
-// exp(x) for x <= 88 (the kernels only ever pass x <= 0): exp(x) = 2^n exp(r) with n = round(x / ln 2)
-// found by the 1.5 * 2^23 rounding trick (no conversions), |r| <= ln(2) / 2, and Cephes' degree-5
-// polynomial for exp(r) (1-2 ulp). Below ln(2^-126) the result is exactly 0 rather than a
-// denormal, so -inf (a masked key) and NaN give 0.
-inline vfloat exp_vec(vfloat x) {
-    const vfloat lowest = vfloat{} - 87.33654475f, magic = vfloat{} + 12582912.0f;
-    const vuint in_range = (vuint)(x >= lowest);
-    const vfloat t = x * 1.44269504088896341f + magic;
-    const vfloat nf = t - magic;                                   // round(x / ln 2), as a float
-    const vuint n = (vuint)t - (vuint)magic;                       // the same integer, from t's low mantissa bits
-    const vfloat r = x - nf * 0.693359375f + nf * 2.12194440e-4f;  // x - n ln 2 in two exact-ish steps
-    const vfloat r2 = r * r;
-    vfloat y = r * 1.9875691500e-4f + 1.3981999507e-3f;
-    y = y * r + 8.3334519073e-3f;
-    y = y * r + 4.1665795894e-2f;
-    y = y * r + 1.6666665459e-1f;
-    y = y * r + 5.0000001201e-1f;
-    y = y * r2 + r + 1.0f;
-    const vuint two_n = (n + 127u) << 23;  // same-size vector casts reinterpret the bits
-    return (vfloat)((vuint)(y * (vfloat)two_n) & in_range);
+void tile_product(float* C, long ldC, const float* A, long a_row, long a_k, const float* B, long ldB, int rows,
+                  int lanes, int K, bool accumulate) {
+    simd().tile_product(C, ldC, A, a_row, a_k, B, ldB, rows, lanes, K, accumulate);
 }
 
-}  // namespace
-
-float exp_shift_sum(float* x, int count, float shift) {
-    vfloat total{};
-    int j = 0;
-    for (; j + kLanes <= count; j += kLanes) {
-        vfloat v;
-        std::memcpy(&v, x + j, sizeof v);
-        v = exp_vec(v - shift);
-        std::memcpy(x + j, &v, sizeof v);
-        total += v;
-    }
-    if (j < count) {  // the tail, padded with -inf (exp gives 0)
-        float buf[kLanes];
-        for (int t = 0; t < kLanes; ++t) buf[t] = j + t < count ? x[j + t] : kNegInf;
-        vfloat v;
-        std::memcpy(&v, buf, sizeof v);
-        v = exp_vec(v - shift);
-        std::memcpy(buf, &v, sizeof v);
-        for (int t = 0; j + t < count; ++t) x[j + t] = buf[t];
-        total += v;
-    }
-    float sum = 0;
-    for (int t = 0; t < kLanes; ++t) sum += total[t];
-    return sum;
-}
+int vector_lanes() { return simd().lanes; }
 
 // --- the tile state ---
 
 void TileScratch::load_queries(ConstRowsF q, float c) {
     rows = static_cast<int>(q.rows());
-    lanes = (rows + kLanes - 1) / kLanes * kLanes;
+    const int w = vector_lanes();
+    lanes = (rows + w - 1) / w * w;
     for (int k = 0; k < QT.rows(); ++k) {
         for (int i = 0; i < rows; ++i) QT(k, i) = c * q(i, k);
         for (int i = rows; i < lanes; ++i) QT(k, i) = 0.0f;
@@ -114,41 +64,13 @@ void TileScratch::finish(RowsF out) const {
 }
 
 void add_tile(TileScratch& s, int count, ConstRowsF V) {
+    const SimdKernels& k = simd();
     const long ld = s.ST.outerStride();
-    bool rescaled = false;
-    for (int v = 0; v < s.lanes; v += kLanes) {  // the tile's max per query, then shift and rescale
-        vfloat top = load(&s.ST(0, v));
-        for (int j = 1; j < count; ++j) {
-            const vfloat x = load(&s.ST(j, v));
-            top = x > top ? x : top;
-        }
-        const vfloat old_max = load(&s.max[v]);
-        const vfloat new_max = old_max > top ? old_max : top;
-        const auto unseen = new_max == kNegInf;  // no visible key yet: keep max -inf, weights 0
-        const vfloat shift = unseen ? vfloat{} : new_max;
-        const vfloat rescale = unseen ? vfloat{} + 1.0f : exp_vec(old_max - new_max);  // 0 on the first keys
-        store(&s.shift[v], shift);
-        store(&s.rescale[v], rescale);
-        store(&s.max[v], new_max);
-        store(&s.sum[v], load(&s.sum[v]) * rescale);
-        for (int t = 0; t < kLanes; ++t) rescaled = rescaled || rescale[t] != 1.0f;
-    }
-    for (int v = 0; v < s.lanes; v += kLanes) {  // P^T = exp(S^T - shift), and the sums
-        const vfloat shift = load(&s.shift[v]);
-        vfloat total{};
-        for (int j = 0; j < count; ++j) {
-            const vfloat p = exp_vec(load(&s.ST(j, v)) - shift);
-            store(&s.ST(j, v), p);
-            total += p;
-        }
-        store(&s.sum[v], load(&s.sum[v]) + total);
-    }
-    if (rescaled)
-        for (int k = 0; k < s.OT.rows(); ++k)
-            for (int v = 0; v < s.lanes; v += kLanes) store(&s.OT(k, v), load(&s.OT(k, v)) * load(&s.rescale[v]));
+    if (k.softmax_tile(s.ST.data(), ld, count, s.lanes, s.max.data(), s.sum.data(), s.rescale.data()))
+        k.rescale_columns(s.OT.data(), s.OT.outerStride(), static_cast<int>(s.OT.rows()), s.lanes, s.rescale.data());
     // O^T += V^T P^T: A(r, k) = V(k, r).
-    tile_product(s.OT.data(), s.OT.outerStride(), V.data(), 1, V.outerStride(), s.ST.data(), ld,
-                 static_cast<int>(s.OT.rows()), s.lanes, count, true);
+    k.tile_product(s.OT.data(), s.OT.outerStride(), V.data(), 1, V.outerStride(), s.ST.data(), ld,
+                   static_cast<int>(s.OT.rows()), s.lanes, count, true);
 }
 
 // --- stored states ---

@@ -28,16 +28,11 @@ struct Positions {
     int upper(int pos, int count) const { return lower(pos + 1, count); }
 };
 
-// The float vector the build targets (GCC vector extensions): SSE2 by default, AVX or AVX-512
-// with -DATTNSCOPE_NATIVE=ON. Query tiles are laid out in lanes of these vectors.
-#if defined(__AVX512F__)
-inline constexpr int kLanes = 16;
-#elif defined(__AVX__)
-inline constexpr int kLanes = 8;
-#else
-inline constexpr int kLanes = 4;
-#endif
-static_assert(kQueryTile % kLanes == 0, "a query tile is whole vectors of lanes");
+// Query tiles are laid out in lanes of the kernels' float vectors (simd.hpp): 4, 8 or 16 floats,
+// by the instruction set in use (vector_lanes()).
+inline constexpr int kMaxLanes = 16;
+static_assert(kQueryTile % kMaxLanes == 0, "a query tile is whole vectors of lanes");
+int vector_lanes();
 
 // A stored softmax state of `rows` query rows (views into the caller's storage), for kernels
 // that combine partial states computed over different keys.
@@ -60,10 +55,10 @@ float exp_shift_sum(float* x, int count, float shift);
 //   QT (d, kQueryTile)       c * Q^T of the tile; lanes [rows, kQueryTile) are zero
 //   ST (kKeyTile, kQueryTile) one tile of scores K_t QT, then its unnormalized weights P^T
 //   OT (d, kQueryTile)       the unnormalized output O^T += V_t^T P^T
-//   max, sum (kQueryTile)    the running max and sum per query
+//   max, sum (kQueryTile)    the running max and sum per query; rescale, their last exp(old - new max)
 struct TileScratch {
     MatrixF QT, ST, OT;
-    VectorF max, sum, shift, rescale;
+    VectorF max, sum, rescale;
     int rows = 0;   // queries loaded
     int lanes = 0;  // rows rounded up to whole vectors
     explicit TileScratch(int d)
@@ -72,9 +67,8 @@ struct TileScratch {
           OT(d, kQueryTile),
           max(kQueryTile),
           sum(kQueryTile),
-          shift(kQueryTile),
           rescale(kQueryTile) {}
-    static std::size_t bytes(int d) { return sizeof(float) * (kQueryTile * (2 * d + kKeyTile + 4)); }
+    static std::size_t bytes(int d) { return sizeof(float) * (kQueryTile * (2 * d + kKeyTile + 3)); }
     void load_queries(ConstRowsF q, float c);                             // q (rows <= kQueryTile, d)
     void reset();                                                         // no key seen yet
     void load_state(const float* max, const float* sum, ConstRowsF acc);  // continue a stored state
@@ -82,9 +76,9 @@ struct TileScratch {
     void finish(RowsF out) const;  // out (rows, d) = O / sum, zeros where no key was visible
 };
 
-// The tile products (gemm.cpp): C (rows, lanes) (+)= sum_k A(r, k) B(k, lanes) with A(r, k) at
+// The tile products (gemm.cpp, through simd()): C (rows, lanes) (+)= sum_k A(r, k) B(k, lanes) with A(r, k) at
 // A[r * a_row + k * a_k], B row-major (K, lanes) with stride ldB, C with stride ldC; lanes a
-// multiple of kLanes. Register-blocked micro-kernels on whole vectors of lanes.
+// multiple of vector_lanes(). Register-blocked micro-kernels on whole vectors of lanes.
 void tile_product(float* C, long ldC, const float* A, long a_row, long a_k, const float* B, long ldB, int rows,
                   int lanes, int K, bool accumulate);
 // The online-softmax step for one score tile in s.ST (count keys, masked entries -inf).

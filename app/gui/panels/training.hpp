@@ -1,0 +1,33 @@
+#pragma once
+// Training panel: pick a task and a model size, train it live in the background, and watch the loss
+// fall and the probe sequence's attention form (reverse's anti-diagonal, induction's offset stripe).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gui/edits.hpp"
+#include "gui/training_job.hpp"
+#include "gui/widgets/heatmap.hpp"
+
+namespace attnscope::gui {
+
+struct TrainingPanelState {
+    int task = 1;                   // index into training_tasks(): copy, reverse, sort, induction
+    int layers = 1, heads = 1, d_model = 32;
+    std::unique_ptr<TrainingJob> job = std::make_unique<TrainingJob>();
+    TrainingSnapshot shown;         // the job's latest snapshot, copied when it changes
+    std::vector<Heatmap> maps;      // one per layer and head
+    std::string error;              // the last Start refused (bad sizes)
+    // attnscope render --train-task/--train-steps: train this many steps on the first frame, then
+    // keep training in the background if keep_running.
+    int start_steps = 0;
+    bool keep_running = false;
+};
+Edits draw_training_panel(TrainingPanelState& state);
+
+// The tasks the panel offers, and the task (with its sizes) for an index.
+const std::vector<std::string>& training_tasks();
+train::Task training_task(int index);
+train::TrainSettings training_settings(const TrainingPanelState& state);
+
+}  // namespace attnscope::gui

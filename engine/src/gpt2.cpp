@@ -1,0 +1,324 @@
+// GPT-2 weights: config.json + model.safetensors in, the same out, and synthetic checkpoints.
+// Shape legend: D = n_embd, H = n_head, V = vocab_size, C = n_ctx (n_positions), L = n_layer.
+// Tensor names are Hugging Face's (h.{i}.attn.c_attn.weight, ...), with or without "transformer.";
+// the attn.bias / attn.masked_bias causal-mask buffers and a tied lm_head.weight are ignored.
+#include "attnscope/gpt2.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "attnscope/bpe.hpp"
+#include "attnscope/error.hpp"
+#include "attnscope/random.hpp"
+#include "attnscope/safetensors.hpp"
+
+namespace attnscope {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Shape = std::vector<std::int64_t>;
+
+constexpr int kMaxLayers = 256, kMaxEmbd = 16384, kMaxCtx = 1 << 16, kMaxVocab = 1 << 22;
+
+std::string shape_text(const Shape& s) {
+    std::string t = "[";
+    for (std::size_t i = 0; i < s.size(); ++i) t += (i ? ", " : "") + std::to_string(s[i]);
+    return t + "]";
+}
+
+int config_int(const json& j, const std::string& key, const std::string& path, int lo, int hi) {
+    if (!j.contains(key)) throw Error(path + " has no \"" + key + "\": a GPT-2 config.json names n_layer, n_head, n_embd, n_positions and vocab_size");
+    const json& v = j.at(key);
+    if (!v.is_number_integer() || v.get<long long>() < lo || v.get<long long>() > hi)
+        throw Error(path + ": \"" + key + "\" is " + v.dump() + ", it must be a whole number between " + std::to_string(lo) +
+                    " and " + std::to_string(hi));
+    return static_cast<int>(v.get<long long>());
+}
+
+Gpt2Config read_config(const std::string& dir) {
+    const std::string path = (fs::path(dir) / "config.json").string();
+    std::ifstream in(path);
+    if (!in)
+        throw Error("cannot open " + path + ": a model folder needs config.json + model.safetensors "
+                    "(a Hugging Face GPT-2 folder)");
+    json j;
+    try {
+        j = json::parse(in);
+    } catch (const json::exception& e) {
+        throw Error(path + " is not valid JSON (" + e.what() + "): restore it from the model's source");
+    }
+    if (!j.is_object()) throw Error(path + " must be a JSON object");
+    if (j.contains("model_type") && j["model_type"] != "gpt2")
+        throw Error(path + " describes a " + j["model_type"].dump() + " model: only GPT-2 checkpoints (model_type gpt2) open here");
+    Gpt2Config c;
+    c.n_layer = config_int(j, "n_layer", path, 1, kMaxLayers);
+    c.n_head = config_int(j, "n_head", path, 1, kMaxEmbd);
+    c.n_embd = config_int(j, "n_embd", path, 1, kMaxEmbd);
+    c.n_ctx = config_int(j, j.contains("n_positions") ? "n_positions" : "n_ctx", path, 1, kMaxCtx);
+    c.vocab_size = config_int(j, "vocab_size", path, 1, kMaxVocab);
+    if (j.contains("layer_norm_epsilon")) {
+        if (!j["layer_norm_epsilon"].is_number() || !(j["layer_norm_epsilon"].get<double>() > 0))
+            throw Error(path + ": \"layer_norm_epsilon\" must be a positive number, e.g. 1e-5");
+        c.layer_norm_epsilon = j["layer_norm_epsilon"].get<float>();
+    }
+    if (c.n_embd % c.n_head != 0)
+        throw Error(path + ": n_head (" + std::to_string(c.n_head) + ") must divide n_embd (" + std::to_string(c.n_embd) + ")");
+    return c;
+}
+
+// Reads the tensors one by one, checking names and shapes against config.json.
+class TensorReader {
+public:
+    TensorReader(const SafetensorsFile& file, int total, const std::function<void(float)>& progress)
+        : file_(file), total_(total), progress_(progress) {
+        prefix_ = file.find("wte.weight") == nullptr && file.find("transformer.wte.weight") != nullptr ? "transformer." : "";
+    }
+
+    std::vector<float> read(const std::string& name, const Shape& shape) {
+        const TensorInfo* info = file_.find(prefix_ + name);
+        if (info == nullptr) info = file_.find(name);
+        if (info == nullptr)
+            throw Error(file_.path() + " has no tensor \"" + name + "\" (nor \"transformer." + name +
+                        "\"): is it a GPT-2 checkpoint, and does config.json (n_layer) match it?");
+        if (info->shape != shape)
+            throw Error(file_.path() + ": tensor \"" + info->name + "\" has shape " + shape_text(info->shape) + " but config.json needs " +
+                        shape_text(shape) + ": the weights and config.json do not belong together");
+        std::vector<float> data = file_.read_f32(info->name);
+        if (progress_) progress_(static_cast<float>(++done_) / static_cast<float>(total_));
+        return data;
+    }
+
+    MatrixF matrix(const std::string& name, std::int64_t rows, std::int64_t cols) {
+        const std::vector<float> v = read(name, {rows, cols});
+        return Eigen::Map<const MatrixF>(v.data(), rows, cols);
+    }
+    VectorF vector(const std::string& name, std::int64_t size) {
+        const std::vector<float> v = read(name, {size});
+        return Eigen::Map<const VectorF>(v.data(), size);
+    }
+
+private:
+    const SafetensorsFile& file_;
+    std::string prefix_;
+    int done_ = 0, total_ = 0;
+    const std::function<void(float)>& progress_;
+};
+
+void require_shape(const std::string& name, std::int64_t rows, std::int64_t cols, std::int64_t want_rows, std::int64_t want_cols) {
+    if (rows != want_rows || cols != want_cols)
+        throw Error("GPT-2 weight " + name + " is " + shape_text({rows, cols}) + " but the config needs " +
+                    shape_text({want_rows, want_cols}));
+}
+void require_size(const std::string& name, std::int64_t size, std::int64_t want) {
+    if (size != want) throw Error("GPT-2 weight " + name + " has " + std::to_string(size) + " entries but the config needs " + std::to_string(want));
+}
+
+TensorF32 tensor(const std::string& name, const MatrixF& m) {
+    return {name, {m.rows(), m.cols()}, std::vector<float>(m.data(), m.data() + m.size())};
+}
+TensorF32 tensor(const std::string& name, const VectorF& v) {
+    return {name, {v.size()}, std::vector<float>(v.data(), v.data() + v.size())};
+}
+
+std::string utf8(char32_t c) {
+    std::string s;
+    if (c < 0x80) s += static_cast<char>(c);
+    else if (c < 0x800) s += static_cast<char>(0xC0 | (c >> 6)), s += static_cast<char>(0x80 | (c & 0x3F));
+    else s += static_cast<char>(0xE0 | (c >> 12)), s += static_cast<char>(0x80 | ((c >> 6) & 0x3F)), s += static_cast<char>(0x80 | (c & 0x3F));
+    return s;
+}
+
+MatrixF random_matrix(int rows, int cols, float stddev, std::uint64_t seed, const std::string& name) {
+    Rng rng(hash64(name, seed));
+    MatrixF m(rows, cols);
+    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = stddev * static_cast<float>(rng.normal());
+    return m;
+}
+VectorF random_vector(int size, float mean, float stddev, std::uint64_t seed, const std::string& name) {
+    return (random_matrix(1, size, stddev, seed, name).transpose().array() + mean).matrix();
+}
+
+}  // namespace
+
+void check_shapes(const Gpt2Weights& w) {
+    const Gpt2Config& c = w.config;
+    if (c.n_layer < 1 || c.n_head < 1 || c.n_embd < 1 || c.n_ctx < 1 || c.vocab_size < 1 || c.n_embd % c.n_head != 0)
+        throw Error("GPT-2 config needs n_layer, n_head, n_embd, n_ctx, vocab_size >= 1 and n_head dividing n_embd");
+    const int D = c.n_embd;
+    require_shape("wte", w.wte.rows(), w.wte.cols(), c.vocab_size, D);
+    require_shape("wpe", w.wpe.rows(), w.wpe.cols(), c.n_ctx, D);
+    require_size("ln_f.weight", w.ln_f_weight.size(), D);
+    require_size("ln_f.bias", w.ln_f_bias.size(), D);
+    if (static_cast<int>(w.h.size()) != c.n_layer)
+        throw Error("GPT-2 weights have " + std::to_string(w.h.size()) + " blocks but n_layer is " + std::to_string(c.n_layer));
+    for (int i = 0; i < c.n_layer; ++i) {
+        const Gpt2Block& b = w.h[i];
+        const std::string p = "h." + std::to_string(i) + ".";
+        require_size(p + "ln_1.weight", b.ln_1_weight.size(), D);
+        require_size(p + "ln_1.bias", b.ln_1_bias.size(), D);
+        require_shape(p + "attn.c_attn.weight", b.attn_c_attn_weight.rows(), b.attn_c_attn_weight.cols(), D, 3 * D);
+        require_size(p + "attn.c_attn.bias", b.attn_c_attn_bias.size(), 3 * D);
+        require_shape(p + "attn.c_proj.weight", b.attn_c_proj_weight.rows(), b.attn_c_proj_weight.cols(), D, D);
+        require_size(p + "attn.c_proj.bias", b.attn_c_proj_bias.size(), D);
+        require_size(p + "ln_2.weight", b.ln_2_weight.size(), D);
+        require_size(p + "ln_2.bias", b.ln_2_bias.size(), D);
+        require_shape(p + "mlp.c_fc.weight", b.mlp_c_fc_weight.rows(), b.mlp_c_fc_weight.cols(), D, 4 * D);
+        require_size(p + "mlp.c_fc.bias", b.mlp_c_fc_bias.size(), 4 * D);
+        require_shape(p + "mlp.c_proj.weight", b.mlp_c_proj_weight.rows(), b.mlp_c_proj_weight.cols(), 4 * D, D);
+        require_size(p + "mlp.c_proj.bias", b.mlp_c_proj_bias.size(), D);
+    }
+}
+
+Gpt2Weights load_gpt2(const std::string& dir) { return load_gpt2(dir, {}); }
+
+Gpt2Weights load_gpt2(const std::string& dir, const std::function<void(float)>& progress) {
+    if (!fs::is_directory(dir)) throw Error("model folder " + dir + " does not exist: give a folder with config.json + model.safetensors");
+    Gpt2Weights w;
+    w.config = read_config(dir);
+    const Gpt2Config& c = w.config;
+    const fs::path weights = fs::path(dir) / "model.safetensors";
+    if (!fs::exists(weights))
+        throw Error("no model.safetensors in " + dir + (fs::exists(fs::path(dir) / "pytorch_model.bin")
+                        ? ": pytorch_model.bin is a pickle and is never loaded (it can run code); convert it to safetensors"
+                        : ": a model folder needs config.json + model.safetensors"));
+    const SafetensorsFile file = SafetensorsFile::open(weights.string());
+    const std::int64_t D = c.n_embd;
+    TensorReader r(file, 4 + 12 * c.n_layer, progress);
+    w.wte = r.matrix("wte.weight", c.vocab_size, D);
+    w.wpe = r.matrix("wpe.weight", c.n_ctx, D);
+    w.h.resize(c.n_layer);
+    for (int i = 0; i < c.n_layer; ++i) {
+        Gpt2Block& b = w.h[i];
+        const std::string p = "h." + std::to_string(i) + ".";
+        b.ln_1_weight = r.vector(p + "ln_1.weight", D);
+        b.ln_1_bias = r.vector(p + "ln_1.bias", D);
+        b.attn_c_attn_weight = r.matrix(p + "attn.c_attn.weight", D, 3 * D);
+        b.attn_c_attn_bias = r.vector(p + "attn.c_attn.bias", 3 * D);
+        b.attn_c_proj_weight = r.matrix(p + "attn.c_proj.weight", D, D);
+        b.attn_c_proj_bias = r.vector(p + "attn.c_proj.bias", D);
+        b.ln_2_weight = r.vector(p + "ln_2.weight", D);
+        b.ln_2_bias = r.vector(p + "ln_2.bias", D);
+        b.mlp_c_fc_weight = r.matrix(p + "mlp.c_fc.weight", D, 4 * D);
+        b.mlp_c_fc_bias = r.vector(p + "mlp.c_fc.bias", 4 * D);
+        b.mlp_c_proj_weight = r.matrix(p + "mlp.c_proj.weight", 4 * D, D);
+        b.mlp_c_proj_bias = r.vector(p + "mlp.c_proj.bias", D);
+    }
+    w.ln_f_weight = r.vector("ln_f.weight", D);
+    w.ln_f_bias = r.vector("ln_f.bias", D);
+    return w;
+}
+
+void save_gpt2(const std::string& dir, const Gpt2Weights& w) {
+    check_shapes(w);
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (!fs::is_directory(dir)) throw Error("cannot create the model folder " + dir + ": " + ec.message());
+    const Gpt2Config& c = w.config;
+    const json config = {{"model_type", "gpt2"},         {"architectures", {"GPT2LMHeadModel"}},
+                         {"n_layer", c.n_layer},         {"n_head", c.n_head},
+                         {"n_embd", c.n_embd},           {"n_positions", c.n_ctx},
+                         {"n_ctx", c.n_ctx},             {"vocab_size", c.vocab_size},
+                         {"layer_norm_epsilon", c.layer_norm_epsilon}, {"activation_function", "gelu_new"},
+                         {"tie_word_embeddings", true}};
+    std::vector<TensorF32> tensors;
+    tensors.push_back(tensor("wte.weight", w.wte));
+    tensors.push_back(tensor("wpe.weight", w.wpe));
+    for (int i = 0; i < c.n_layer; ++i) {
+        const Gpt2Block& b = w.h[i];
+        const std::string p = "h." + std::to_string(i) + ".";
+        tensors.push_back(tensor(p + "ln_1.weight", b.ln_1_weight));
+        tensors.push_back(tensor(p + "ln_1.bias", b.ln_1_bias));
+        tensors.push_back(tensor(p + "attn.c_attn.weight", b.attn_c_attn_weight));
+        tensors.push_back(tensor(p + "attn.c_attn.bias", b.attn_c_attn_bias));
+        tensors.push_back(tensor(p + "attn.c_proj.weight", b.attn_c_proj_weight));
+        tensors.push_back(tensor(p + "attn.c_proj.bias", b.attn_c_proj_bias));
+        tensors.push_back(tensor(p + "ln_2.weight", b.ln_2_weight));
+        tensors.push_back(tensor(p + "ln_2.bias", b.ln_2_bias));
+        tensors.push_back(tensor(p + "mlp.c_fc.weight", b.mlp_c_fc_weight));
+        tensors.push_back(tensor(p + "mlp.c_fc.bias", b.mlp_c_fc_bias));
+        tensors.push_back(tensor(p + "mlp.c_proj.weight", b.mlp_c_proj_weight));
+        tensors.push_back(tensor(p + "mlp.c_proj.bias", b.mlp_c_proj_bias));
+    }
+    tensors.push_back(tensor("ln_f.weight", w.ln_f_weight));
+    tensors.push_back(tensor("ln_f.bias", w.ln_f_bias));
+    write_safetensors((fs::path(dir) / "model.safetensors").string(), tensors, {{"format", "pt"}});
+    const std::string path = (fs::path(dir) / "config.json").string();
+    std::ofstream out(path);
+    out << config.dump(2) << "\n";
+    if (!out) throw Error("cannot write " + path + ": check that the folder is writable");
+}
+
+Gpt2Weights random_gpt2(const Gpt2Config& c, std::uint64_t seed) {
+    Gpt2Weights w;
+    w.config = c;
+    const int D = c.n_embd;
+    constexpr float s = 0.02f;
+    w.wte = random_matrix(c.vocab_size, D, s, seed, "wte");
+    w.wpe = random_matrix(c.n_ctx, D, 0.01f, seed, "wpe");
+    for (int i = 0; i < c.n_layer; ++i) {
+        Gpt2Block b;
+        const std::string p = "h." + std::to_string(i) + ".";
+        b.ln_1_weight = random_vector(D, 1.0f, 0.1f, seed, p + "ln_1.weight");
+        b.ln_1_bias = random_vector(D, 0.0f, 0.1f, seed, p + "ln_1.bias");
+        // Wider query/key weights than GPT-2's init, so that synthetic heads attend sharply.
+        b.attn_c_attn_weight = random_matrix(D, 3 * D, 0.2f / std::sqrt(static_cast<float>(D) / 64.0f), seed, p + "attn.c_attn.weight");
+        b.attn_c_attn_bias = random_vector(3 * D, 0.0f, s, seed, p + "attn.c_attn.bias");
+        b.attn_c_proj_weight = random_matrix(D, D, s, seed, p + "attn.c_proj.weight");
+        b.attn_c_proj_bias = random_vector(D, 0.0f, s, seed, p + "attn.c_proj.bias");
+        b.ln_2_weight = random_vector(D, 1.0f, 0.1f, seed, p + "ln_2.weight");
+        b.ln_2_bias = random_vector(D, 0.0f, 0.1f, seed, p + "ln_2.bias");
+        b.mlp_c_fc_weight = random_matrix(D, 4 * D, s, seed, p + "mlp.c_fc.weight");
+        b.mlp_c_fc_bias = random_vector(4 * D, 0.0f, s, seed, p + "mlp.c_fc.bias");
+        b.mlp_c_proj_weight = random_matrix(4 * D, D, s, seed, p + "mlp.c_proj.weight");
+        b.mlp_c_proj_bias = random_vector(D, 0.0f, s, seed, p + "mlp.c_proj.bias");
+        w.h.push_back(std::move(b));
+    }
+    w.ln_f_weight = random_vector(D, 1.0f, 0.1f, seed, "ln_f.weight");
+    w.ln_f_bias = random_vector(D, 0.0f, 0.1f, seed, "ln_f.bias");
+    return w;
+}
+
+int save_byte_tokenizer(const std::string& dir) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    json vocab = json::object();
+    std::vector<std::string> symbols;
+    for (int b = 0; b < 256; ++b) {
+        symbols.push_back(utf8(gpt2_byte_to_unicode(static_cast<std::uint8_t>(b))));
+        vocab[symbols.back()] = b;
+    }
+    // Each word is built left to right, one merge per symbol, so every merge's parts exist.
+    const char* const words[] = {" the", " a", " cat", " sat", " on", " mat", " and", " of", " to", " in", " is", " it",
+                                 " was", " that", "The", " animal", " street", " because", " tired", " didn", " cross",
+                                 " too", " he", " she", " said", " model", " attention", " head", " layer", " token"};
+    std::string merges = "#version: 0.2\n";
+    for (const char* word : words) {
+        std::string mapped;
+        std::vector<std::string> parts;
+        for (const char* p = word; *p; ++p) parts.push_back(symbols[static_cast<std::uint8_t>(*p)]);
+        std::string prefix = parts[0];
+        for (std::size_t i = 1; i < parts.size(); ++i) {
+            const std::string merged = prefix + parts[i];
+            if (!vocab.contains(merged)) {
+                merges += prefix + " " + parts[i] + "\n";
+                vocab[merged] = static_cast<int>(vocab.size());
+            }
+            prefix = merged;
+        }
+    }
+    const auto write = [&](const std::string& name, const std::string& text) {
+        const std::string path = (fs::path(dir) / name).string();
+        std::ofstream out(path);
+        out << text;
+        if (!out) throw Error("cannot write " + path + ": check that the folder is writable");
+    };
+    write("vocab.json", vocab.dump());
+    write("merges.txt", merges);
+    return static_cast<int>(vocab.size());
+}
+
+}  // namespace attnscope
