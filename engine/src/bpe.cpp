@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attnscope/error.hpp"
+#include "attnscope/tokenizer.hpp"
 #include "attnscope/export.hpp"
 
 namespace attnscope {
@@ -79,26 +80,6 @@ std::vector<Unit> units_of(std::string_view s) {
     return out;
 }
 
-std::string utf8(char32_t c) {
-    std::string s;
-    if (c < 0x80) {
-        s += static_cast<char>(c);
-    } else if (c < 0x800) {
-        s += static_cast<char>(0xC0 | (c >> 6));
-        s += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        s += static_cast<char>(0xE0 | (c >> 12));
-        s += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        s += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-        s += static_cast<char>(0xF0 | (c >> 18));
-        s += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        s += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        s += static_cast<char>(0x80 | (c & 0x3F));
-    }
-    return s;
-}
-
 struct ByteMap {
     char32_t to_unicode[256];
     std::string mapped[256];  // UTF-8 of to_unicode
@@ -109,7 +90,7 @@ struct ByteMap {
         for (int b = 0; b < 256; ++b) {
             const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
             to_unicode[b] = printable ? static_cast<char32_t>(b) : static_cast<char32_t>(next++);
-            mapped[b] = utf8(to_unicode[b]);
+            append_utf8(mapped[b], to_unicode[b]);
         }
     }
 };
@@ -176,6 +157,7 @@ std::string read_text(const std::string& path, const char* what) {
 }  // namespace
 
 char32_t gpt2_byte_to_unicode(std::uint8_t byte) { return byte_map().to_unicode[byte]; }
+const std::string& gpt2_byte_symbol(std::uint8_t byte) { return byte_map().mapped[byte]; }
 
 std::vector<std::string> gpt2_pretokenize(std::string_view text) {
     const std::vector<Unit> u = units_of(text);

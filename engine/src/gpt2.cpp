@@ -124,14 +124,6 @@ TensorF32 tensor(const std::string& name, const VectorF& v) {
     return {name, {v.size()}, std::vector<float>(v.data(), v.data() + v.size())};
 }
 
-std::string utf8(char32_t c) {
-    std::string s;
-    if (c < 0x80) s += static_cast<char>(c);
-    else if (c < 0x800) s += static_cast<char>(0xC0 | (c >> 6)), s += static_cast<char>(0x80 | (c & 0x3F));
-    else s += static_cast<char>(0xE0 | (c >> 12)), s += static_cast<char>(0x80 | ((c >> 6) & 0x3F)), s += static_cast<char>(0x80 | (c & 0x3F));
-    return s;
-}
-
 MatrixF random_matrix(int rows, int cols, float stddev, std::uint64_t seed, const std::string& name) {
     Rng rng(hash64(name, seed));
     MatrixF m(rows, cols);
@@ -288,7 +280,7 @@ int save_byte_tokenizer(const std::string& dir) {
     json vocab = json::object();
     std::vector<std::string> symbols;
     for (int b = 0; b < 256; ++b) {
-        symbols.push_back(utf8(gpt2_byte_to_unicode(static_cast<std::uint8_t>(b))));
+        symbols.push_back(gpt2_byte_symbol(static_cast<std::uint8_t>(b)));
         vocab[symbols.back()] = b;
     }
     // Each word is built left to right, one merge per symbol, so every merge's parts exist.

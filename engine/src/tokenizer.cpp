@@ -34,6 +34,21 @@ CharClass classify(char32_t c) {
     return CharClass::Letter;
 }
 
+
+bool is_apostrophe(char32_t c) { return c == '\'' || c == 0x2019; }
+
+// The special token written at cps[i], if any.
+const char* special_at(const std::vector<char32_t>& cps, size_t i) {
+    for (const char* special : {kBosToken, kPadToken}) {
+        size_t k = 0;
+        while (special[k] && i + k < cps.size() && cps[i + k] == static_cast<char32_t>(special[k])) ++k;
+        if (!special[k]) return special;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
 void append_utf8(std::string& out, char32_t c) {
     if (c < 0x80) {
         out += static_cast<char>(c);
@@ -51,20 +66,6 @@ void append_utf8(std::string& out, char32_t c) {
         out += static_cast<char>(0x80 | (c & 0x3F));
     }
 }
-
-bool is_apostrophe(char32_t c) { return c == '\'' || c == 0x2019; }
-
-// The special token written at cps[i], if any.
-const char* special_at(const std::vector<char32_t>& cps, size_t i) {
-    for (const char* special : {kBosToken, kPadToken}) {
-        size_t k = 0;
-        while (special[k] && i + k < cps.size() && cps[i + k] == static_cast<char32_t>(special[k])) ++k;
-        if (!special[k]) return special;
-    }
-    return nullptr;
-}
-
-}  // namespace
 
 std::vector<char32_t> decode_utf8(std::string_view text) {
     std::vector<char32_t> out;

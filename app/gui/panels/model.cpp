@@ -220,6 +220,18 @@ void draw_lines(const Trace& t, const Matrix& weights, const Selection& sel, flo
     ImGui::Dummy(ImVec2(width, row * n));
 }
 
+// A token as one readable line: newlines, tabs and carriage returns spelled out.
+std::string one_line(const std::string& piece) {
+    std::string out;
+    for (char c : piece) {
+        if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
+        else if (c == '\r') out += "\\r";
+        else out += c;
+    }
+    return out;
+}
+
 void draw_next_tokens(const Trace& t) {
     ImGui::TextUnformatted("Next token (top 5)");
     const float bar = ImGui::GetFontSize() * 10;
@@ -233,7 +245,7 @@ void draw_next_tokens(const Trace& t) {
                                                   IM_COL32(90, 160, 255, 230));
         ImGui::Dummy(ImVec2(bar, h));
         ImGui::SameLine();
-        ImGui::Text("%.1f%%  '%s'  (id %d)", 100.0 * p.probability, p.piece.c_str(), p.id);
+        ImGui::Text("%.1f%%  '%s'  (id %d)", 100.0 * p.probability, one_line(p.piece).c_str(), p.id);
     }
 }
 

@@ -58,5 +58,7 @@ std::vector<std::string> gpt2_pretokenize(std::string_view text);
 
 // GPT-2's reversible byte -> printable code point map (bytes_to_unicode in encoder.py).
 char32_t gpt2_byte_to_unicode(std::uint8_t byte);
+// The same code point as UTF-8: how the byte is spelled in vocab.json and merges.txt.
+const std::string& gpt2_byte_symbol(std::uint8_t byte);
 
 }  // namespace attnscope

@@ -17,4 +17,7 @@ std::vector<std::string> tokenize(std::string_view text, bool prepend_bos = fals
 // Code points of a valid UTF-8 string; throws Error on invalid UTF-8.
 std::vector<char32_t> decode_utf8(std::string_view text);
 
+// Appends the UTF-8 encoding of code point C to OUT.
+void append_utf8(std::string& out, char32_t c);
+
 }  // namespace attnscope

@@ -15,25 +15,10 @@
 namespace attnscope {
 namespace {
 
-std::string utf8(char32_t c) {
-    std::string s;
-    if (c < 0x80) {
-        s += static_cast<char>(c);
-    } else if (c < 0x800) {
-        s += static_cast<char>(0xC0 | (c >> 6));
-        s += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-        s += static_cast<char>(0xE0 | (c >> 12));
-        s += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        s += static_cast<char>(0x80 | (c & 0x3F));
-    }
-    return s;
-}
-
 // GPT-2's files spell each byte as a printable code point (so that no token contains a space).
 std::string byte_mapped(const std::string& bytes) {
     std::string s;
-    for (unsigned char b : bytes) s += utf8(gpt2_byte_to_unicode(b));
+    for (unsigned char b : bytes) s += gpt2_byte_symbol(b);
     return s;
 }
 
