@@ -70,7 +70,11 @@ void require_close(const std::string& stage, const Matrix& gpu_m, const Matrix& 
 
 std::string words(int count, const char* stem = "w") {
     std::string text;
-    for (int i = 0; i < count; ++i) text += (i ? " " : "") + std::string(stem) + std::to_string(i % 41);
+    for (int i = 0; i < count; ++i) {
+        if (i) text += ' ';
+        text += stem;
+        text += std::to_string(i % 41);
+    }
     return text;
 }
 
