@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <type_traits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -124,6 +125,34 @@ TensorF32 tensor(const std::string& name, const VectorF& v) {
     return {name, {v.size()}, std::vector<float>(v.data(), v.data() + v.size())};
 }
 
+// Every weight of the model in file order, with its Hugging Face name and the shape config.json gives
+// it (cols = 0 for a vector). Checking, loading and saving all walk this one list.
+template <class Weights, class Visit>
+void for_each_weight(Weights& w, Visit&& visit) {
+    const Gpt2Config& c = w.config;
+    const std::int64_t D = c.n_embd;
+    visit("wte.weight", w.wte, c.vocab_size, D);
+    visit("wpe.weight", w.wpe, c.n_ctx, D);
+    for (int i = 0; i < c.n_layer; ++i) {
+        auto& b = w.h[i];
+        const std::string p = "h." + std::to_string(i) + ".";
+        visit(p + "ln_1.weight", b.ln_1_weight, D, 0);
+        visit(p + "ln_1.bias", b.ln_1_bias, D, 0);
+        visit(p + "attn.c_attn.weight", b.attn_c_attn_weight, D, 3 * D);
+        visit(p + "attn.c_attn.bias", b.attn_c_attn_bias, 3 * D, 0);
+        visit(p + "attn.c_proj.weight", b.attn_c_proj_weight, D, D);
+        visit(p + "attn.c_proj.bias", b.attn_c_proj_bias, D, 0);
+        visit(p + "ln_2.weight", b.ln_2_weight, D, 0);
+        visit(p + "ln_2.bias", b.ln_2_bias, D, 0);
+        visit(p + "mlp.c_fc.weight", b.mlp_c_fc_weight, D, 4 * D);
+        visit(p + "mlp.c_fc.bias", b.mlp_c_fc_bias, 4 * D, 0);
+        visit(p + "mlp.c_proj.weight", b.mlp_c_proj_weight, 4 * D, D);
+        visit(p + "mlp.c_proj.bias", b.mlp_c_proj_bias, D, 0);
+    }
+    visit("ln_f.weight", w.ln_f_weight, D, 0);
+    visit("ln_f.bias", w.ln_f_bias, D, 0);
+}
+
 MatrixF random_matrix(int rows, int cols, float stddev, std::uint64_t seed, const std::string& name) {
     Rng rng(hash64(name, seed));
     MatrixF m(rows, cols);
@@ -140,29 +169,14 @@ void check_shapes(const Gpt2Weights& w) {
     const Gpt2Config& c = w.config;
     if (c.n_layer < 1 || c.n_head < 1 || c.n_embd < 1 || c.n_ctx < 1 || c.vocab_size < 1 || c.n_embd % c.n_head != 0)
         throw Error("GPT-2 config needs n_layer, n_head, n_embd, n_ctx, vocab_size >= 1 and n_head dividing n_embd");
-    const int D = c.n_embd;
-    require_shape("wte", w.wte.rows(), w.wte.cols(), c.vocab_size, D);
-    require_shape("wpe", w.wpe.rows(), w.wpe.cols(), c.n_ctx, D);
-    require_size("ln_f.weight", w.ln_f_weight.size(), D);
-    require_size("ln_f.bias", w.ln_f_bias.size(), D);
     if (static_cast<int>(w.h.size()) != c.n_layer)
         throw Error("GPT-2 weights have " + std::to_string(w.h.size()) + " blocks but n_layer is " + std::to_string(c.n_layer));
-    for (int i = 0; i < c.n_layer; ++i) {
-        const Gpt2Block& b = w.h[i];
-        const std::string p = "h." + std::to_string(i) + ".";
-        require_size(p + "ln_1.weight", b.ln_1_weight.size(), D);
-        require_size(p + "ln_1.bias", b.ln_1_bias.size(), D);
-        require_shape(p + "attn.c_attn.weight", b.attn_c_attn_weight.rows(), b.attn_c_attn_weight.cols(), D, 3 * D);
-        require_size(p + "attn.c_attn.bias", b.attn_c_attn_bias.size(), 3 * D);
-        require_shape(p + "attn.c_proj.weight", b.attn_c_proj_weight.rows(), b.attn_c_proj_weight.cols(), D, D);
-        require_size(p + "attn.c_proj.bias", b.attn_c_proj_bias.size(), D);
-        require_size(p + "ln_2.weight", b.ln_2_weight.size(), D);
-        require_size(p + "ln_2.bias", b.ln_2_bias.size(), D);
-        require_shape(p + "mlp.c_fc.weight", b.mlp_c_fc_weight.rows(), b.mlp_c_fc_weight.cols(), D, 4 * D);
-        require_size(p + "mlp.c_fc.bias", b.mlp_c_fc_bias.size(), 4 * D);
-        require_shape(p + "mlp.c_proj.weight", b.mlp_c_proj_weight.rows(), b.mlp_c_proj_weight.cols(), 4 * D, D);
-        require_size(p + "mlp.c_proj.bias", b.mlp_c_proj_bias.size(), D);
-    }
+    for_each_weight(w, [](const std::string& name, const auto& t, std::int64_t rows, std::int64_t cols) {
+        if (cols == 0)
+            require_size(name, t.size(), rows);
+        else
+            require_shape(name, t.rows(), t.cols(), rows, cols);
+    });
 }
 
 Gpt2Weights load_gpt2(const std::string& dir) { return load_gpt2(dir, {}); }
@@ -178,29 +192,14 @@ Gpt2Weights load_gpt2(const std::string& dir, const std::function<void(float)>& 
                         ? ": pytorch_model.bin is a pickle and is never loaded (it can run code); convert it to safetensors"
                         : ": a model folder needs config.json + model.safetensors"));
     const SafetensorsFile file = SafetensorsFile::open(weights.string());
-    const std::int64_t D = c.n_embd;
     TensorReader r(file, 4 + 12 * c.n_layer, progress);
-    w.wte = r.matrix("wte.weight", c.vocab_size, D);
-    w.wpe = r.matrix("wpe.weight", c.n_ctx, D);
     w.h.resize(c.n_layer);
-    for (int i = 0; i < c.n_layer; ++i) {
-        Gpt2Block& b = w.h[i];
-        const std::string p = "h." + std::to_string(i) + ".";
-        b.ln_1_weight = r.vector(p + "ln_1.weight", D);
-        b.ln_1_bias = r.vector(p + "ln_1.bias", D);
-        b.attn_c_attn_weight = r.matrix(p + "attn.c_attn.weight", D, 3 * D);
-        b.attn_c_attn_bias = r.vector(p + "attn.c_attn.bias", 3 * D);
-        b.attn_c_proj_weight = r.matrix(p + "attn.c_proj.weight", D, D);
-        b.attn_c_proj_bias = r.vector(p + "attn.c_proj.bias", D);
-        b.ln_2_weight = r.vector(p + "ln_2.weight", D);
-        b.ln_2_bias = r.vector(p + "ln_2.bias", D);
-        b.mlp_c_fc_weight = r.matrix(p + "mlp.c_fc.weight", D, 4 * D);
-        b.mlp_c_fc_bias = r.vector(p + "mlp.c_fc.bias", 4 * D);
-        b.mlp_c_proj_weight = r.matrix(p + "mlp.c_proj.weight", 4 * D, D);
-        b.mlp_c_proj_bias = r.vector(p + "mlp.c_proj.bias", D);
-    }
-    w.ln_f_weight = r.vector("ln_f.weight", D);
-    w.ln_f_bias = r.vector("ln_f.bias", D);
+    for_each_weight(w, [&r](const std::string& name, auto& t, std::int64_t rows, std::int64_t cols) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(t)>, MatrixF>)
+            t = r.matrix(name, rows, cols);
+        else
+            t = r.vector(name, rows);
+    });
     return w;
 }
 
@@ -217,26 +216,9 @@ void save_gpt2(const std::string& dir, const Gpt2Weights& w) {
                          {"layer_norm_epsilon", c.layer_norm_epsilon}, {"activation_function", "gelu_new"},
                          {"tie_word_embeddings", true}};
     std::vector<TensorF32> tensors;
-    tensors.push_back(tensor("wte.weight", w.wte));
-    tensors.push_back(tensor("wpe.weight", w.wpe));
-    for (int i = 0; i < c.n_layer; ++i) {
-        const Gpt2Block& b = w.h[i];
-        const std::string p = "h." + std::to_string(i) + ".";
-        tensors.push_back(tensor(p + "ln_1.weight", b.ln_1_weight));
-        tensors.push_back(tensor(p + "ln_1.bias", b.ln_1_bias));
-        tensors.push_back(tensor(p + "attn.c_attn.weight", b.attn_c_attn_weight));
-        tensors.push_back(tensor(p + "attn.c_attn.bias", b.attn_c_attn_bias));
-        tensors.push_back(tensor(p + "attn.c_proj.weight", b.attn_c_proj_weight));
-        tensors.push_back(tensor(p + "attn.c_proj.bias", b.attn_c_proj_bias));
-        tensors.push_back(tensor(p + "ln_2.weight", b.ln_2_weight));
-        tensors.push_back(tensor(p + "ln_2.bias", b.ln_2_bias));
-        tensors.push_back(tensor(p + "mlp.c_fc.weight", b.mlp_c_fc_weight));
-        tensors.push_back(tensor(p + "mlp.c_fc.bias", b.mlp_c_fc_bias));
-        tensors.push_back(tensor(p + "mlp.c_proj.weight", b.mlp_c_proj_weight));
-        tensors.push_back(tensor(p + "mlp.c_proj.bias", b.mlp_c_proj_bias));
-    }
-    tensors.push_back(tensor("ln_f.weight", w.ln_f_weight));
-    tensors.push_back(tensor("ln_f.bias", w.ln_f_bias));
+    for_each_weight(w, [&tensors](const std::string& name, const auto& t, std::int64_t, std::int64_t) {
+        tensors.push_back(tensor(name, t));
+    });
     write_safetensors((fs::path(dir) / "model.safetensors").string(), tensors, {{"format", "pt"}});
     const std::string path = (fs::path(dir) / "config.json").string();
     std::ofstream out(path);
