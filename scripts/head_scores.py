@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""What each head of a model attends to, from a trace written by `attnscope trace --model DIR`.
+"""What each head of a model attends to, from a trace written by `attnscope trace --model DIR`
+(schema attnscope.trace/2; with --layer K it holds layer K only).
 
 Usage: head_scores.py TRACE.json
 
@@ -22,13 +23,20 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     trace = json.load(open(sys.argv[1]))
+    if trace.get("schema") != "attnscope.trace/2":
+        print(f"{sys.argv[1]}: schema {trace.get('schema')!r}, expected 'attnscope.trace/2'", file=sys.stderr)
+        return 2
+    if "token_ids" not in trace:
+        print(f"{sys.argv[1]}: not a model trace (written without --model DIR)", file=sys.stderr)
+        return 2
     ids = trace["token_ids"]
     n = len(ids)
     print("tokens:", " ".join(repr(t) for t in trace["tokens"]))
     repeated = [i for i in range(n) if ids[i] in ids[:i]]
     print(f"{len(repeated)} of {n} tokens repeat an earlier token")
     print(f"{'layer':>5} {'head':>4} {'previous':>9} {'self':>6} {'copy':>6} {'induction':>9} {'first':>6}")
-    for l, layer in enumerate(trace["layers"]):
+    for layer in trace["layers"]:
+        l = layer["index"]  # `trace --layer K` writes layer K alone
         for h, head in enumerate(layer["heads"]):
             a = np.array(head["attention"], dtype=float)
             prev = np.mean([a[i, i - 1] for i in range(1, n)])

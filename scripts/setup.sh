@@ -10,7 +10,7 @@ packages=(
   libegl-dev libegl-mesa0
   xvfb xauth mesa-utils libgl1-mesa-dri
   fonts-dejavu-core fonts-wqy-microhei
-  python3 python3-numpy python3-pil libopenblas0-pthread
+  python3 python3-numpy python3-pil libopenblas0-pthread libopenblas-pthread-dev
   libicu-dev clang libclang-rt-dev
 )
 # node + npm run the reference GPT-2 tokenizer (gpt-3-encoder) in the tests; a node that is

@@ -24,7 +24,7 @@ void add_input_options(CLI::App& cmd, InputOptions& o) {
     cmd.add_option("--set", o.edits, "Override one cell, e.g. --set 'W_Q[2,3]=0.5' (repeatable)");
     cmd.add_option("--model", in.model, "A GPT-2 model folder (config.json, model.safetensors, vocab.json + merges.txt); "
                    "traces every layer and head instead of the synthetic engine");
-    cmd.add_option("--layer", in.layer, "With --model: the layer the single-layer fields show")->capture_default_str();
+    cmd.add_option("--layer", o.layer, "With --model: write only this layer (trace) or open on it (render); -1: all");
     VariantParams& v = in.variant;
     const char* group = "Variant (compared against exact attention)";
     cmd.add_option("--variant", o.variant,

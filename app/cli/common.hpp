@@ -16,6 +16,7 @@ struct InputOptions {
     std::string variant = name(defaults.variant.kind);
     std::string backend = name(defaults.backend);
     std::vector<std::string> edits;
+    int layer = -1;  // a view choice, not an input: which layer trace writes, or render shows
 };
 
 void add_input_options(CLI::App& cmd, InputOptions& opts);

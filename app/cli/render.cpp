@@ -44,6 +44,8 @@ void add_render_command(CLI::App& app) {
     cmd->add_option("--theme", opts->theme, "dark|light")->capture_default_str();
     cmd->add_option("--frames", opts->request.frames, "Frames to draw (the last is saved)")->capture_default_str();
     cmd->add_flag("--report", opts->request.report, "Print median and p95 frame time");
+    cmd->add_flag("--retype", opts->request.retype,
+                  "Change the sentence every frame, as typing does (with --report: frame time while traces recompute)");
     cmd->add_option("--lesson", opts->lesson, "Open this lesson (file name, e.g. 02-scaling.json) in the Lessons panel");
     cmd->add_option("--lesson-step", opts->lesson_step, "The lesson's step to show (1-based)")->capture_default_str();
     cmd->add_flag("--scaling-sweep", opts->scaling_sweep, "Scaling panel: run its sweep before drawing");
@@ -67,7 +69,7 @@ void add_render_command(CLI::App& app) {
             for (int i = 0; i < gui::kStepCount; ++i) ids += (i ? ", " : "") + std::string(gui::step_info(gui::step_at(i)).id);
             throw Error("unknown step '" + opts->step + "': choose one of " + ids);
         }
-        state.selection = {opts->head, opts->query, *step};
+        state.selection = {opts->head, opts->query, *step, std::max(0, opts->inputs.layer)};
         if (state.inputs.model.empty() && (opts->head < 0 || opts->head >= state.inputs.heads))
             throw Error("head " + std::to_string(opts->head) + " does not exist: choose 0.." +
                         std::to_string(state.inputs.heads - 1));

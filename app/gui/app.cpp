@@ -11,11 +11,11 @@
 
 #include "attnscope/error.hpp"
 #include "attnscope/export.hpp"
-#include "attnscope/gpu/device.hpp"
 #include "gui/frame.hpp"
 #include "gui/png.hpp"
 #include "gui/widgets/heatmap.hpp"
 #include "gui/widgets/plot.hpp"
+#include "gui/widgets/texts_drawn.hpp"
 #include "gui/window.hpp"
 
 namespace attnscope::gui {
@@ -25,16 +25,27 @@ namespace {
 Edits keyboard_edits(const AppState& app) {
     Edits e;
     if (ImGui::GetIO().WantTextInput) return e;
-    const int step = index_of(app.selection.step);
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow)) && step + 1 < kStepCount) e.step = step_at(step + 1);
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow)) && step > 0) e.step = step_at(step - 1);
+    const bool model = app.trace && app.trace->has_model();
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow))) e.step = step_after(app.selection.step, 1, model);
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow))) e.step = step_after(app.selection.step, -1, model);
     return e;
 }
 
 void frame(GuiWindow& window, AppState& app, const FrameLayout& layout) {
+    poll_run(app);
     window.begin_frame(app);
     apply(app, keyboard_edits(app));
     draw_frame(app, layout);
+}
+
+// Draws frames until no run is queued or on and the last one's result is on screen (a frame can
+// request a run, e.g. a lesson step setting its inputs).
+void settle(GuiWindow& window, AppState& app, const FrameLayout& layout) {
+    for (int i = 0; i < 100 && (app.runner->busy() || i < 1); ++i) {
+        app.runner->wait_idle();
+        frame(window, app, layout);
+        window.end_frame();
+    }
 }
 
 // The last frame's heatmaps as {"width", "height", "heatmaps": [{id, x0, y0, x1, y1, rows, cols}],
@@ -61,16 +72,9 @@ std::string layout_to_json(int w, int h) {
                          {"y1", p.y1 * scale.y}, {"x_range", {p.x_lo, p.x_hi}}, {"y_range", {p.y_lo, p.y_hi}},
                          {"x_scale", scale_name(p.x_scale)}, {"y_scale", scale_name(p.y_scale)}, {"series", series}});
     }
-    return nlohmann::json{{"width", w}, {"height", h}, {"heatmaps", list}, {"plots", plots}}.dump(2) + "\n";
-}
-
-// The compute device on the window's context, for the gpu backend; null (the CPU runs) if it has none.
-std::unique_ptr<gpu::Device> open_device() {
-    try {
-        return std::make_unique<gpu::Device>();
-    } catch (const Error&) {
-        return nullptr;
-    }
+    nlohmann::json texts = nlohmann::json::array();
+    for (const DrawnText& t : texts_drawn_this_frame()) texts.push_back({{"panel", t.panel}, {"text", t.text}});
+    return nlohmann::json{{"width", w}, {"height", h}, {"heatmaps", list}, {"plots", plots}, {"texts", texts}}.dump(2) + "\n";
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -82,9 +86,7 @@ double percentile(std::vector<double> v, double p) {
 
 void run_gui(AppState app) {
     GuiWindow window(WindowOptions{});
-    const std::unique_ptr<gpu::Device> device = open_device();  // declared after the window: destroyed first
-    app.gpu = device.get();
-    rerun(app);
+    request_run(app);  // the first frames say it is computing; the window opens at once
     while (!window.should_close()) {
         frame(window, app, FrameLayout{});
         window.end_frame();
@@ -109,14 +111,28 @@ void render_screenshot(AppState app, const RenderRequest& req) {
         }
     }
     GuiWindow window(WindowOptions{req.width, req.height, false, false});
-    const std::unique_ptr<gpu::Device> device = open_device();
-    app.gpu = device.get();
     rerun(app);
     const FrameLayout layout{!req.panels.empty()};  // chosen panels fill the screen; else the usual layout
+    const std::string typed = app.inputs.text;
     std::vector<double> ms;
     std::vector<unsigned char> pixels;
     int w = 0, h = 0;
     for (int i = 0; i < req.frames; ++i) {
+        if (req.retype) {  // as if the sentence were typed a key per frame: runs go on in the background
+            Edits e;
+            e.inputs = app.inputs;
+            e.inputs->text = typed.substr(0, std::max<std::size_t>(1, typed.size() - (i % 8)));
+            apply(app, e);
+        }
+        if (i + 1 == req.frames) {
+            if (req.retype) {  // the capture shows the sentence as given
+                Edits e;
+                e.inputs = app.inputs;
+                e.inputs->text = typed;
+                apply(app, e);
+            }
+            settle(window, app, layout);
+        }
         const auto start = std::chrono::steady_clock::now();
         frame(window, app, layout);
         if (i + 1 == req.frames) {
@@ -133,7 +149,8 @@ void render_screenshot(AppState app, const RenderRequest& req) {
         ms.erase(ms.begin(), ms.begin() + std::min<size_t>(ms.size() - 1, 2));  // the first frames build fonts and textures
         std::printf("frames %zu  median %.2f ms  p95 %.2f ms  max %.2f ms  (n=%d, d_model=%d, heads=%d)\n", ms.size(),
                     percentile(ms, 0.5), percentile(ms, 0.95), percentile(ms, 1.0), app.trace ? app.trace->n() : 0,
-                    app.inputs.d_model, app.inputs.heads);
+                    app.trace ? app.trace->inputs.d_model : app.inputs.d_model,
+                    app.trace ? app.trace->inputs.heads : app.inputs.heads);
     }
 }
 

@@ -16,6 +16,7 @@ struct RenderRequest {
     std::vector<std::string> panels;  // panel ids to show, tiled; empty: all
     int frames = 3;                   // frames drawn before the capture (layout settles)
     bool report = false;              // print median and p95 frame time
+    bool retype = false;              // change the sentence every frame (runs recompute in the background)
     std::string layout_json;          // if set: write each heatmap's screen rectangle here (for tests)
 };
 

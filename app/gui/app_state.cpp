@@ -3,8 +3,6 @@
 #include <algorithm>
 
 #include "attnscope/error.hpp"
-#include "attnscope/gpu/device.hpp"
-#include "attnscope/gpu/run_gpu.hpp"
 #include "gui/frame.hpp"
 
 namespace attnscope::gui {
@@ -19,45 +17,57 @@ std::vector<ComparedRun> default_comparison() {
 
 namespace {
 
-void run_into(const Inputs& inputs, gpu::Device* device, std::optional<Trace>& trace, std::string& error,
-              std::string& warning) {
-    try {
-        trace = gpu::run_on_backend(inputs, device, warning);
-        error.clear();
-    } catch (const Error& e) {
-        trace.reset();
-        error = e.what();
-    }
+void clamp_selection(AppState& app) {
+    if (!app.trace) return;
+    const Trace& t = *app.trace;
+    app.selection.layer = std::clamp(app.selection.layer, 0, t.layer_count() - 1);
+    app.selection.head = std::clamp(app.selection.head, 0, t.head_count() - 1);
+    app.selection.query = std::clamp(app.selection.query, 0, t.n() - 1);
 }
 
 }  // namespace
 
-void rerun(AppState& app) {
-    std::string warning;
-    run_into(app.inputs, app.gpu, app.trace, app.error, warning);
-    app.backend_status = !warning.empty() ? warning
-                         : !app.trace     ? std::string()
-                         : app.trace->backend == Backend::Gpu
-                             ? "computed on the GPU: " + app.gpu->renderer()
-                             : "computed on the CPU";
-    for (ComparedRun& c : app.compared) {
-        if (!app.windows.compare) {  // each run has an SVD of every head's weights: only when shown
+void request_run(AppState& app) {
+    RunRequest r;
+    r.inputs = app.inputs;
+    // Compare's variants are computed only while it is shown: each has an SVD of every head.
+    if (app.windows.compare)
+        for (const ComparedRun& c : app.compared) r.compared.push_back(c.variant);
+    app.runner->request(std::move(r));
+}
+
+bool poll_run(AppState& app) {
+    std::optional<RunResult> result = app.runner->take();
+    if (!result) return false;
+    if (result->trace) {
+        app.trace = std::move(result->trace);
+        app.error.clear();
+        app.backend_status = result->backend_status;
+    } else {
+        app.error = result->error;
+    }
+    const bool compared = !result->request.compared.empty();
+    for (std::size_t i = 0; i < app.compared.size(); ++i) {
+        ComparedRun& c = app.compared[i];
+        if (compared && i < result->compared.size() && result->compared[i].variant == c.variant) {
+            c = std::move(result->compared[i]);
+        } else if (!compared) {
             c.trace.reset();
             c.error = "not computed while the Compare window is closed";
-            continue;
         }
-        Inputs with_variant = app.inputs;
-        with_variant.variant = c.variant;
-        run_into(with_variant, app.gpu, c.trace, c.error, warning);
     }
-    app.selection.layer = app.inputs.layer;
-    if (app.trace) {
-        app.selection.head = std::clamp(app.selection.head, 0, static_cast<int>(app.trace->heads.size()) - 1);
-        app.selection.query = std::clamp(app.selection.query, 0, app.trace->n() - 1);
-    }
+    clamp_selection(app);
+    return true;
+}
+
+void rerun(AppState& app) {
+    request_run(app);
+    app.runner->wait_idle();
+    poll_run(app);
 }
 
 void apply(AppState& app, const Edits& edits) {
+    if (edits.layer) app.selection.layer = *edits.layer;
     if (edits.head) app.selection.head = *edits.head;
     if (edits.query) app.selection.query = *edits.query;
     if (edits.step) app.selection.step = *edits.step;
@@ -73,13 +83,9 @@ void apply(AppState& app, const Edits& edits) {
         for (size_t i = 0; i < app.compared.size(); ++i) app.compared[i].variant = (*edits.compared)[i];
     }
     const bool compare_opened = app.windows.compare && !app.compared.empty() && !app.compared[0].trace &&
-                                app.compared[0].error.rfind("not computed", 0) == 0;
-    if (new_inputs || edits.compared || compare_opened) {
-        rerun(app);
-    } else if (app.trace) {
-        app.selection.head = std::clamp(app.selection.head, 0, static_cast<int>(app.trace->heads.size()) - 1);
-        app.selection.query = std::clamp(app.selection.query, 0, app.trace->n() - 1);
-    }
+                                app.compared[0].error.rfind("not computed", 0) == 0 && !app.runner->busy();
+    if (new_inputs || edits.compared || compare_opened) request_run(app);
+    clamp_selection(app);
 }
 
 }  // namespace attnscope::gui

@@ -8,6 +8,7 @@
 #include "attnscope/trace.hpp"
 #include "gui/compared_run.hpp"
 #include "gui/edits.hpp"
+#include "gui/runner.hpp"
 #include "gui/panels/compare.hpp"
 #include "gui/panels/attention.hpp"
 #include "gui/panels/export.hpp"
@@ -21,10 +22,6 @@
 #include "gui/panels/softmax.hpp"
 #include "gui/panels/stepper.hpp"
 #include "gui/panels/training.hpp"
-
-namespace attnscope::gpu {
-class Device;
-}
 
 namespace attnscope::gui {
 
@@ -58,11 +55,11 @@ enum class Theme { Dark, Light };
 std::vector<ComparedRun> default_comparison();
 
 struct AppState {
-    Inputs inputs;
-    std::optional<Trace> trace;  // empty while the inputs are invalid
-    std::string error;           // why there is no trace
-    gpu::Device* gpu = nullptr;  // the window's compute device for the gpu backend; null without one
-    std::string backend_status;  // which backend ran, or why the gpu one could not
+    Inputs inputs;                // the newest inputs; the trace may still be of older ones while a run is on
+    std::optional<Trace> trace;   // the last good trace; empty only until the first run succeeds
+    std::string error;            // why the newest inputs did not run (the last good trace stays on screen)
+    std::string backend_status;   // which backend ran, or why the gpu one could not
+    std::shared_ptr<Runner> runner = std::make_shared<Runner>();  // every run happens there, off the frame
     std::vector<ComparedRun> compared = default_comparison();
     Selection selection;
     Windows windows;
@@ -70,10 +67,15 @@ struct AppState {
     Theme theme = Theme::Dark;
 };
 
-// Runs the engine on app.inputs, and on each compared variant; failures keep no trace and
-// record the error.
+// Asks the runner for a trace of app.inputs (and the compared variants while Compare is open).
+void request_run(AppState& app);
+// Takes a finished run into app: its trace replaces the shown one, or its error is shown beside
+// the last good trace. Returns whether anything changed.
+bool poll_run(AppState& app);
+// request_run, then waits for it (start-up, screenshots and tests).
 void rerun(AppState& app);
-// Applies a frame's edits: new inputs re-run the engine; selections are clamped to the trace.
+// Applies a frame's edits: new inputs request a run; the view (layer, head, query, step) changes at
+// once and never recomputes; selections are clamped to the trace.
 void apply(AppState& app, const Edits& edits);
 
 }  // namespace attnscope::gui

@@ -15,12 +15,12 @@ struct Selection {
     int head = 0;
     int query = 0;
     Step step = Step::Tokenize;
-    int layer = 0;  // with a model: the layer every panel shows (inputs.layer, which the engine runs)
+    int layer = 0;  // the layer every panel shows: view state, choosing another never recomputes
 };
 
 struct Edits {
     std::optional<Inputs> inputs;  // the whole new Inputs
-    std::optional<int> head, query;
+    std::optional<int> layer, head, query;
     std::optional<Step> step;
     std::optional<std::vector<VariantParams>> compared;  // the Compare panel's variants (at most 3)
     std::vector<std::string> open_panels;                 // panel ids whose windows to open (lessons)
@@ -28,6 +28,7 @@ struct Edits {
     // Later edits win: only one widget changes per frame in practice.
     void merge(const Edits& later) {
         if (later.inputs) inputs = later.inputs;
+        if (later.layer) layer = later.layer;
         if (later.head) head = later.head;
         if (later.query) query = later.query;
         if (later.step) step = later.step;

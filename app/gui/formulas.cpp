@@ -1,5 +1,7 @@
 #include "gui/formulas.hpp"
 
+#include "attnscope/aggregates.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -26,8 +28,8 @@ std::string dot_product_terms(const Matrix& a, int row_a, const Matrix& b, int r
     return s;
 }
 
-std::string explain_cell(const Trace& t, CellStage stage, int h, int i, int j) {
-    const HeadTrace& head = t.heads[h];
+std::string explain_cell(const Trace& t, const LayerTrace& layer, CellStage stage, int h, int i, int j) {
+    const HeadTrace& head = layer.heads[h];
     const double temperature = t.inputs.temperature;
     // Streams, not "literal" + std::to_string(...): GCC 12 warns falsely (-Wrestrict, PR105651) on those.
     auto text = [](auto&&... parts) {
@@ -59,12 +61,9 @@ std::string explain_cell(const Trace& t, CellStage stage, int h, int i, int j) {
             return tokens + cell("logit", i, j) + " = " + scaled_formula() + " = " + num(head.logits(i, j));
         case CellStage::Weight: {
             if (!t.allowed(i, j)) return tokens + cell("weight", i, j) + " = 0: masked, exp(-inf) = 0";
-            const double row_max = head.logits.row(i).maxCoeff();
-            double sum = 0.0;
-            for (int k = 0; k < head.logits.cols(); ++k)
-                if (t.allowed(i, k)) sum += std::exp(head.logits(i, k) - row_max);
+            const SoftmaxTerms s = softmax_terms(head.logits, t.allowed, i);
             return tokens + cell("weight", i, j) + " = exp(logit - row max) / sum = exp(" + num(head.logits(i, j)) +
-                   " - " + num(row_max) + ") / " + num(sum) + " = " + num(head.attention(i, j));
+                   " - " + num(s.row_max) + ") / " + num(s.sum) + " = " + num(head.attention(i, j));
         }
         case CellStage::HeadOutput:
             return text("out", i, "[", j, "] = sum_k A[", i, ",k] V[k,", j, "] = ", num(head.output(i, j)));

@@ -10,7 +10,7 @@ namespace attnscope::gui {
 
 enum class CellStage { Score, Scaled, Logit, Weight, HeadOutput };
 
-std::string explain_cell(const Trace& trace, CellStage stage, int head, int row, int col);
+std::string explain_cell(const Trace& trace, const LayerTrace& layer, CellStage stage, int head, int row, int col);
 
 // "q2 . k1 = 0.31*0.12 + -1.20*0.44 + ... = 3.21" with at most `terms` products spelled out.
 std::string dot_product_terms(const Matrix& a, int row_a, const Matrix& b, int row_b, int terms = 3);

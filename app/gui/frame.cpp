@@ -26,10 +26,10 @@ void place_in_grid(int index, int count) {
 }
 
 // The current step's banner at the top of a panel that shows it.
-void step_banner(Step step) {
-    const StepInfo& info = step_info(step);
+void step_banner(Step step, bool model) {
+    const StepInfo& info = step_info(step, model);
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.62f, 0.25f, 1.0f));
-    ImGui::Text("Step %d/%d  %s:  %s", index_of(step) + 1, kStepCount, info.title, info.formula);
+    ImGui::Text("Step %d/%zu  %s:  %s", position_of(step, model) + 1, steps_of(model).size(), info.title, info.formula);
     ImGui::PopStyleColor();
     ImGui::Separator();
 }
@@ -43,22 +43,33 @@ void draw_menu(AppState& app) {
         if (ImGui::MenuItem("Light theme", nullptr, app.theme == Theme::Light)) app.theme = Theme::Light;
         ImGui::EndMenu();
     }
-    const StepInfo& info = step_info(app.selection.step);
-    ImGui::TextDisabled("|  step %d/%d: %s   head %d   query %d", index_of(app.selection.step) + 1, kStepCount,
-                        info.title, app.selection.head, app.selection.query);
+    const bool model = app.trace && app.trace->has_model();
+    const StepInfo& info = step_info(app.selection.step, model);
+    ImGui::TextDisabled("|  step %d/%zu: %s   layer %d   head %d   query %d", position_of(app.selection.step, model) + 1,
+                        steps_of(model).size(), info.title, app.selection.layer, app.selection.head, app.selection.query);
     ImGui::EndMainMenuBar();
 }
 
 Edits draw_panel_body(const PanelInfo& p, AppState& app) {
     const std::string id = p.id;
     PanelStates& s = app.panels;
-    if (id == "input") return draw_input_panel(app.inputs, app.error, app.backend_status, s.input);
-    if (id == "model") return draw_model_panel(app.trace ? &*app.trace : nullptr, app.inputs, app.error, app.selection, s.model);
+    if (id == "input") {
+        const bool model_shown = !app.inputs.model.empty() && app.trace && app.trace->has_model();
+        return draw_input_panel(app.inputs, model_shown ? &*app.trace->model : nullptr, app.error, app.backend_status,
+                                s.input);
+    }
+    if (id == "model")
+        return draw_model_panel(app.trace ? &*app.trace : nullptr, app.inputs, app.error, app.runner->status(), app.selection,
+                                s.model);
     if (id == "training") return draw_training_panel(s.training);
     if (id == "scaling") return draw_scaling_panel(s.scaling);
     if (!app.trace) {
-        ImGui::TextWrapped("Nothing to show: %s", app.error.c_str());
-        ImGui::TextDisabled("Fix the input in the Input panel.");
+        if (app.error.empty()) {
+            ImGui::TextDisabled("Computing the first trace...");
+        } else {
+            ImGui::TextWrapped("Nothing to show: %s", app.error.c_str());
+            ImGui::TextDisabled("Fix the input in the Input panel.");
+        }
         return {};
     }
     const Trace& t = *app.trace;
@@ -152,7 +163,7 @@ void draw_frame(AppState& app, const FrameLayout& layout) {
         clear_background_first();
         if (current) ImGui::PopStyleColor(2);
         if (visible) {
-            if (current) step_banner(app.selection.step);
+            if (current) step_banner(app.selection.step, app.trace && app.trace->has_model());
             edits.merge(draw_panel_body(p, app));
         }
         ImGui::End();

@@ -3,6 +3,10 @@
 
 #include "attnscope/error.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
 namespace attnscope {
 
 Matrix mean_over_heads(const std::vector<HeadTrace>& heads) {
@@ -24,6 +28,28 @@ std::vector<Matrix> attention_rollout(const std::vector<Matrix>& layer_attention
         rollout.push_back(rollout.empty() ? mixed : Matrix(mixed * rollout.back()));
     }
     return rollout;
+}
+
+RowStats row_stats(const Matrix& attention, const MaskMatrix& allowed, int row) {
+    RowStats st;
+    for (Eigen::Index j = 0; j < attention.cols(); ++j) {
+        if (!allowed(row, j)) continue;
+        ++st.unmasked;
+        const double p = attention(row, j);
+        if (st.argmax < 0 || p > st.max_weight) st.argmax = static_cast<int>(j), st.max_weight = p;
+        if (p > 0.0) st.entropy_bits -= p * std::log2(p);
+    }
+    return st;
+}
+
+SoftmaxTerms softmax_terms(const Matrix& logits, const MaskMatrix& allowed, int row) {
+    SoftmaxTerms s;
+    s.row_max = -std::numeric_limits<double>::infinity();
+    for (Eigen::Index j = 0; j < logits.cols(); ++j)
+        if (allowed(row, j)) s.row_max = std::max(s.row_max, logits(row, j));
+    for (Eigen::Index j = 0; j < logits.cols(); ++j)
+        if (allowed(row, j)) s.sum += std::exp(logits(row, j) - s.row_max);
+    return s;
 }
 
 }  // namespace attnscope

@@ -102,13 +102,13 @@ const Matrix* editable_matrix(const Trace& t, const std::string& name) {
     if (name == "cross_embeddings") return t.cross ? &t.keys.embeddings : nullptr;
     if (name == "cross_positional") return t.cross ? &t.keys.positional : nullptr;
     if (name == "cross_input") return t.cross ? &t.keys.input : nullptr;
-    if (name == "W_Q") return &t.W_Q;
-    if (name == "W_K") return &t.W_K;
-    if (name == "W_V") return &t.W_V;
-    if (name == "W_O") return &t.W_O;
-    if (name == "Q") return &t.Q;
-    if (name == "K") return &t.K;
-    if (name == "V") return &t.V;
+    if (name == "W_Q") return &t.layers[0].W_Q;
+    if (name == "W_K") return &t.layers[0].W_K;
+    if (name == "W_V") return &t.layers[0].W_V;
+    if (name == "W_O") return &t.layers[0].W_O;
+    if (name == "Q") return &t.layers[0].Q;
+    if (name == "K") return &t.layers[0].K;
+    if (name == "V") return &t.layers[0].V;
     return nullptr;
 }
 
@@ -235,7 +235,7 @@ ExperimentResult temperature_sweep(const ExperimentContext& context, const std::
         in.temperature = T;
         const Trace t = run(in);
         check_head_query(t, context);
-        const Matrix& A = t.heads[context.head].attention;
+        const Matrix& A = t.layers[0].heads[context.head].attention;
         const int best = row_argmax(A, context.query);
         r.rows.push_back({T, row_entropy(A, context.query), A(context.query, best), double(best)});
         entropy.x.push_back(T), entropy.y.push_back(r.rows.back()[1]);
@@ -338,8 +338,8 @@ ExperimentResult shared_qk(const ExperimentContext& context) {
                  "rows scoring self highest, W_K = W_Q"};
     double asym_normal = 0, asym_shared = 0, self_normal = 0, self_shared = 0;
     for (int h = 0; h < in.heads; ++h) {
-        const Matrix& a = normal.heads[h].scores;
-        const Matrix& b = shared.heads[h].scores;
+        const Matrix& a = normal.layers[0].heads[h].scores;
+        const Matrix& b = shared.layers[0].heads[h].scores;
         double self_a = 0, self_b = 0;
         for (int i = 0; i < a.rows(); ++i) self_a += row_argmax(a, i) == i, self_b += row_argmax(b, i) == i;
         self_a /= a.rows(), self_b /= b.rows();
@@ -366,8 +366,8 @@ ExperimentResult where_pe_enters(const ExperimentContext& context) {
     const Trace a = run(none), b = run(with);
     const Matrix& PE = b.query.positional;  // (n, d_model)
     const double input_gap = (b.query.input - a.query.input - PE).norm();
-    const double output_change = (b.output - a.output).norm();
-    const double claim_gap = (b.output - (a.output + PE)).norm();
+    const double output_change = (b.layers[0].output - a.layers[0].output).norm();
+    const double claim_gap = (b.layers[0].output - (a.layers[0].output + PE)).norm();
     ExperimentResult r;
     r.name = "where_pe_enters";
     r.title = std::string("The same text without a positional encoding and with '") + name(additive) + "'";
@@ -406,17 +406,17 @@ ExperimentResult gpt_causal(const ExperimentContext& context) {
     r.columns = {"head", "weight above diagonal, causal", "weight above diagonal, no mask", "token 0 on itself, causal"};
     double max_causal = 0, min_encoder = INFINITY, share_encoder = 0;
     for (int h = 0; h < causal.heads; ++h) {
-        const double uc = upper_weight(c.heads[h].attention), ue = upper_weight(e.heads[h].attention);
-        r.rows.push_back({double(h), uc, ue, c.heads[h].attention(0, 0)});
+        const double uc = upper_weight(c.layers[0].heads[h].attention), ue = upper_weight(e.layers[0].heads[h].attention);
+        r.rows.push_back({double(h), uc, ue, c.layers[0].heads[h].attention(0, 0)});
         max_causal = std::max(max_causal, uc), min_encoder = std::min(min_encoder, ue);
         share_encoder += ue / n / causal.heads;
     }
     r.values = {{"max_upper_causal", max_causal}, {"min_upper_encoder", min_encoder},
-                {"row0_self", c.heads[0].attention(0, 0)}, {"hidden_cells", double(n) * (n - 1) / 2}};
+                {"row0_self", c.layers[0].heads[0].attention(0, 0)}, {"hidden_cells", double(n) * (n - 1) / 2}};
     r.finding = "Myth. GPT is decoder-only: one stack of causal self-attention over its own text, with no encoder and "
                 "no cross-attention. With the causal mask the " + num(double(n) * (n - 1) / 2) +
                 " cells above the diagonal get weight " + num(max_causal) + " in every head, and token 0 can only attend "
-                "to itself (weight " + num(c.heads[0].attention(0, 0)) + "). Without the mask, as in an encoder, "
+                "to itself (weight " + num(c.layers[0].heads[0].attention(0, 0)) + "). Without the mask, as in an encoder, "
                 + num(100 * share_encoder, 2) + "% of each row's weight goes to later tokens.";
     return r;
 }
@@ -445,9 +445,9 @@ ExperimentResult permutation_equivariance(const ExperimentContext& context) {
             for (int c = 0; c < in.d_model; ++c) shuffled.edits.push_back({"embeddings", i, c, base.query.embeddings(perm[i], c)});
         const Trace s = run(shuffled);
         double gap = 0;
-        for (int i = 0; i < n; ++i) gap = std::max(gap, (s.output.row(i) - base.output.row(perm[i])).cwiseAbs().maxCoeff());
+        for (int i = 0; i < n; ++i) gap = std::max(gap, (s.layers[0].output.row(i) - base.layers[0].output.row(perm[i])).cwiseAbs().maxCoeff());
         r.row_labels.push_back(name(pe));
-        r.rows.push_back({gap, base.output.cwiseAbs().maxCoeff()});
+        r.rows.push_back({gap, base.layers[0].output.cwiseAbs().maxCoeff()});
         r.values[std::string(name(pe)) + "_gap"] = gap;
     }
     std::string others;
@@ -466,7 +466,7 @@ ExperimentResult head_profiles(const ExperimentContext& context) {
     r.columns = {"head", "mean entropy", "self", "previous token", "first token", "mean distance to top key"};
     int best_prev = 0, best_self = 0, best_first = 0;
     for (int h = 0; h < t.inputs.heads; ++h) {
-        const Matrix& A = t.heads[h].attention;
+        const Matrix& A = t.layers[0].heads[h].attention;
         double entropy = 0, self = 0, prev = 0, first = 0, distance = 0;
         for (int i = 0; i < A.rows(); ++i) {
             const int j = row_argmax(A, i);
@@ -503,7 +503,7 @@ Inputs long_inputs(int n, VariantParams variant) {
 
 double mean_over_heads(const Trace& t, double HeadComparison::*field) {
     double s = 0;
-    for (const HeadTrace& h : t.heads) s += h.comparison.*field / t.heads.size();
+    for (const HeadTrace& h : t.layers[0].heads) s += h.variant->comparison.*field / t.layers[0].heads.size();
     return s;
 }
 
@@ -525,11 +525,11 @@ ExperimentResult low_rank_cost(const std::vector<int>& ks, int n) {
         const double err = mean_over_heads(t, &HeadComparison::attention_error);
         const double f1000 = attention_cost(v, 1000, 1000, t.d_head, 4).flops;
         const double d1000 = attention_cost(VariantParams{}, 1000, 1000, t.d_head, 4).flops;
-        r.rows.push_back({double(k), t.cost.flops, t.dense_cost.flops, err,
+        r.rows.push_back({double(k), t.layers[0].cost.flops, t.layers[0].dense_cost.flops, err,
                           mean_over_heads(t, &HeadComparison::best_rank_error), f1000, d1000, 1000.0 * k});
         error.x.push_back(k), error.y.push_back(err);
-        ratio.x.push_back(k), ratio.y.push_back(t.cost.flops / t.dense_cost.flops);
-        x.push_back(k), flops.push_back(t.cost.flops);
+        ratio.x.push_back(k), ratio.y.push_back(t.layers[0].cost.flops / t.layers[0].dense_cost.flops);
+        x.push_back(k), flops.push_back(t.layers[0].cost.flops);
     }
     r.series = {error, ratio};
     const auto& first = r.rows.front();
@@ -556,7 +556,7 @@ ExperimentResult variant_tradeoffs(int n) {
         VariantParams v;
         v.kind = kind;
         const Trace t = run(long_inputs(n, v));
-        const double ratio = t.cost.flops / t.dense_cost.flops, err = mean_over_heads(t, &HeadComparison::attention_error);
+        const double ratio = t.layers[0].cost.flops / t.layers[0].dense_cost.flops, err = mean_over_heads(t, &HeadComparison::attention_error);
         r.row_labels.push_back(name(kind));
         r.rows.push_back({ratio, err, mean_over_heads(t, &HeadComparison::mass_kept)});
         if (ratio < best_cost) best_cost = ratio, cheapest = name(kind);

@@ -10,20 +10,36 @@
 
 namespace attnscope {
 
-void write_file_atomic(const std::string& path, const std::string& bytes) {
+void write_file_atomic_with(const std::string& path, const std::function<void(std::ostream&)>& write) {
     const std::string tmp = path + ".tmp";
     {
         std::ofstream out(tmp, std::ios::binary);
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        if (!out.good()) {
+        bool ok = out.good();
+        if (ok) {
+            try {
+                write(out);
+            } catch (...) {
+                out.close();
+                std::error_code ignored;
+                std::filesystem::remove(tmp, ignored);
+                throw;
+            }
+            out.flush();
+            ok = out.good();
+        }
+        if (!ok) {
             std::error_code ignored;
             std::filesystem::remove(tmp, ignored);
-            throw Error("cannot write " + path + ": check that its folder exists and is writable");
+            throw Error("cannot write " + path + ": check that its folder exists, is writable and has space");
         }
     }
     std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
     if (ec) throw Error("cannot write " + path + " (" + ec.message() + "): choose another path");
+}
+
+void write_file_atomic(const std::string& path, const std::string& bytes) {
+    write_file_atomic_with(path, [&](std::ostream& out) { out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
 }
 
 std::string read_file(const std::string& path) {

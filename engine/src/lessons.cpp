@@ -314,7 +314,7 @@ public:
 
 private:
     Value head_value(double raw) const {
-        return Value::of_head(resolve_index(raw, static_cast<int>(t_.heads.size()), "the heads"));
+        return Value::of_head(resolve_index(raw, static_cast<int>(t_.layers[0].heads.size()), "the heads"));
     }
 
     Value name(const std::string& n) const {
@@ -327,11 +327,11 @@ private:
         if (n == "temperature") return Value::of(in.temperature);
         if (n == "seed") return Value::of(static_cast<double>(in.seed));
         if (n == "query") return Value::of(s_.query);
-        if (n == "flops") return Value::of(t_.has_variant() ? t_.cost.flops : t_.dense_cost.flops);
-        if (n == "dense_flops") return Value::of(t_.dense_cost.flops);
-        if (n == "bytes") return Value::of(t_.has_variant() ? t_.cost.bytes : t_.dense_cost.bytes);
-        if (n == "dense_bytes") return Value::of(t_.dense_cost.bytes);
-        if (n == "output_error") return Value::of(t_.output_error);
+        if (n == "flops") return Value::of(t_.has_variant() ? t_.layers[0].cost.flops : t_.layers[0].dense_cost.flops);
+        if (n == "dense_flops") return Value::of(t_.layers[0].dense_cost.flops);
+        if (n == "bytes") return Value::of(t_.has_variant() ? t_.layers[0].cost.bytes : t_.layers[0].dense_cost.bytes);
+        if (n == "dense_bytes") return Value::of(t_.layers[0].dense_cost.bytes);
+        if (n == "output_error") return Value::of(t_.layers[0].output_error);
         if (n == "text") return Value::of_text(in.text);
         if (n == "cross_text") return Value::of_text(in.cross_text);
         if (n == "pe") return Value::of_text(attnscope::name(in.pe));
@@ -356,20 +356,20 @@ private:
         if (n == "key_input") return Value::of_matrix(t_.keys.input);
         if (n == "position_similarity") return Value::of_matrix(t_.position_similarity);
         if (n == "rope_angles") return Value::of_matrix(t_.rope_angles);
-        if (n == "W_Q") return Value::of_matrix(t_.W_Q);
-        if (n == "W_K") return Value::of_matrix(t_.W_K);
-        if (n == "W_V") return Value::of_matrix(t_.W_V);
-        if (n == "W_O") return Value::of_matrix(t_.W_O);
-        if (n == "Q") return Value::of_matrix(t_.Q);
-        if (n == "K") return Value::of_matrix(t_.K);
-        if (n == "V") return Value::of_matrix(t_.V);
-        if (n == "concat") return Value::of_matrix(t_.concat);
-        if (n == "output") return Value::of_matrix(t_.output);
-        if (n == "exact_output") return Value::of_matrix(t_.has_variant() ? t_.exact_output : t_.output);
+        if (n == "W_Q") return Value::of_matrix(t_.layers[0].W_Q);
+        if (n == "W_K") return Value::of_matrix(t_.layers[0].W_K);
+        if (n == "W_V") return Value::of_matrix(t_.layers[0].W_V);
+        if (n == "W_O") return Value::of_matrix(t_.layers[0].W_O);
+        if (n == "Q") return Value::of_matrix(t_.layers[0].Q);
+        if (n == "K") return Value::of_matrix(t_.layers[0].K);
+        if (n == "V") return Value::of_matrix(t_.layers[0].V);
+        if (n == "concat") return Value::of_matrix(t_.layers[0].concat);
+        if (n == "output") return Value::of_matrix(t_.layers[0].output);
+        if (n == "exact_output") return Value::of_matrix(t_.has_variant() ? t_.layers[0].exact_output : t_.layers[0].output);
         if (n == "alibi_slopes") {
             Value v;
             v.kind = Value::Kind::Matrix;
-            v.owned = Eigen::Map<const Matrix>(t_.alibi_slopes.data(), 1, static_cast<int>(t_.alibi_slopes.size()));
+            v.owned = Eigen::Map<const Matrix>(t_.layers[0].alibi_slopes.data(), 1, static_cast<int>(t_.layers[0].alibi_slopes.size()));
             v.is_row = true;
             return v;
         }
@@ -378,8 +378,8 @@ private:
 
     Value field(const Value& base, const std::string& f) const {
         if (base.kind != Value::Kind::Head) throw Error("." + f + " needs a head (head0, head, heads[i]), not " + kind_name(base.kind));
-        const HeadTrace& h = t_.heads[static_cast<int>(base.number)];
-        const bool variant = h.exact_attention.size() > 0;
+        const HeadTrace& h = t_.layers[0].heads[static_cast<int>(base.number)];
+        const VariantRecord* variant = h.variant ? &*h.variant : nullptr;
         if (f == "Q") return Value::of_matrix(h.Q);
         if (f == "K") return Value::of_matrix(h.K);
         if (f == "V") return Value::of_matrix(h.V);
@@ -389,8 +389,8 @@ private:
         if (f == "logits") return Value::of_matrix(h.logits);
         if (f == "attention") return Value::of_matrix(h.attention);
         if (f == "output") return Value::of_matrix(h.output);
-        if (f == "exact_attention") return Value::of_matrix(variant ? h.exact_attention : h.attention);
-        return Value::of_matrix(variant ? h.exact_output : h.output);
+        if (f == "exact_attention") return Value::of_matrix(variant ? variant->exact_attention : h.attention);
+        return Value::of_matrix(variant ? variant->exact_output : h.output);
     }
 
     Value index(const ExprNode& base_node, const Value& at) const {
@@ -417,7 +417,7 @@ private:
         const Value first = eval(*e.args[0]);
         if (e.args.size() == 2) {
             if (first.kind != Value::Kind::Head) throw Error(e.text + "(h, i) needs a head first, e.g. head0");
-            const Matrix& A = t_.heads[static_cast<int>(first.number)].attention;
+            const Matrix& A = t_.layers[0].heads[static_cast<int>(first.number)].attention;
             const int i = resolve_index(number_of(eval(*e.args[1]), e.text + "()"), static_cast<int>(A.rows()), "the rows");
             return A.row(i);
         }

@@ -8,12 +8,15 @@
 
 namespace attnscope {
 
+double sinusoidal_angle(int p, int k, int d) { return p / std::pow(10000.0, 2.0 * (k / 2) / d); }
+
+double sinusoidal_period(int k, int d) { return 2 * 3.14159265358979323846 * std::pow(10000.0, 2.0 * (k / 2) / d); }
+
 Matrix sinusoidal_encoding(int n, int d) {
     Matrix pe(n, d);  // (n, d)
     for (int p = 0; p < n; ++p)
         for (int k = 0; k < d; ++k) {
-            const int pair = k / 2;
-            const double angle = p / std::pow(10000.0, 2.0 * pair / d);
+            const double angle = sinusoidal_angle(p, k, d);
             pe(p, k) = (k % 2 == 0) ? std::sin(angle) : std::cos(angle);
         }
     return pe;
@@ -26,9 +29,9 @@ Matrix learned_encoding(int n, int d, std::uint64_t seed) {
     return random_normal(kLearnedPositions, d, 0.1, seed, "learned_positions").topRows(n);
 }
 
-double rope_angle(int position, int pair, int d_head) {
-    return position * std::pow(10000.0, -2.0 * pair / d_head);
-}
+double rope_rate(int pair, int d_head) { return std::pow(10000.0, -2.0 * pair / d_head); }
+
+double rope_angle(int position, int pair, int d_head) { return position * rope_rate(pair, d_head); }
 
 Matrix rope_angle_table(int n, int d_head) {
     Matrix angles(n, d_head / 2);  // (n, d_head / 2)

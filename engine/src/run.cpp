@@ -1,8 +1,11 @@
 #include "attnscope/run.hpp"
 #include "attnscope/run_stages.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 
+#include "attnscope/aggregates.hpp"
 #include "attnscope/embedding.hpp"
 #include "attnscope/error.hpp"
 #include "attnscope/model.hpp"
@@ -103,20 +106,21 @@ std::vector<int> positions(int count) {
     return p;
 }
 
-HeadTrace attend_head(const Trace& t, int h) {
+HeadTrace attend_head(const Trace& t, const LayerTrace& layer, int h) {
     const Inputs& in = t.inputs;
     const int d = t.d_head, n = t.n(), m = t.m();
     HeadTrace head;
-    head.Q = t.Q.middleCols(h * d, d);  // (n, d_head)
-    head.K = t.K.middleCols(h * d, d);  // (m, d_head)
-    head.V = t.V.middleCols(h * d, d);  // (m, d_head)
+    head.kv_head = h;
+    head.Q = layer.Q.middleCols(h * d, d);  // (n, d_head)
+    head.K = layer.K.middleCols(h * d, d);  // (m, d_head)
+    head.V = layer.V.middleCols(h * d, d);  // (m, d_head)
     if (in.pe == Positional::Rope) {
         head.Q = rope_rotate(head.Q, positions(n));
         head.K = rope_rotate(head.K, positions(m));
     }
     head.scores = head.Q * head.K.transpose();  // (n, m)
-    if (in.pe == Positional::Alibi) head.bias = alibi_bias(n, m, t.alibi_slopes[h]);
-    if (in.pe == Positional::Relative) head.bias = relative_bias(n, m, t.relative_table, h, !is_causal(in.mask));
+    if (in.pe == Positional::Alibi) head.bias = alibi_bias(n, m, layer.alibi_slopes[h]);
+    if (in.pe == Positional::Relative) head.bias = relative_bias(n, m, layer.relative_table, h, !is_causal(in.mask));
     head.scaled = scale_scores(head.scores, d, head.bias, in.temperature);
     head.logits = apply_mask(head.scaled, t.allowed);
     head.attention = softmax_rows(head.logits);  // (n, m)
@@ -128,56 +132,56 @@ HeadTrace attend_head(const Trace& t, int h) {
 
 void attend_variant(HeadTrace& head, const Trace& t, int h) {
     const VariantParams& v = t.inputs.variant;
+    if (v.kind == VariantKind::Dense) return;
     const double T = t.inputs.temperature;
     const int n = t.n(), m = t.m(), d = t.d_head;
     const std::uint64_t seed = hash64("head" + std::to_string(h), t.inputs.seed);  // each head its own draws
-    head.exact_attention = head.attention;
-    head.exact_output = head.output;
+    VariantRecord& r = head.variant.emplace();
+    r.exact_attention = head.attention;
+    r.exact_output = head.output;
     int rank = 0;
     switch (v.kind) {
         case VariantKind::Dense: return;
-        case VariantKind::Local: head.pattern = local_pattern(n, m, v.window, v.dilation, v.global_tokens); break;
-        case VariantKind::Strided: head.pattern = strided_pattern(n, m, v.stride); break;
-        case VariantKind::Fixed: head.pattern = fixed_pattern(n, m, v.stride, v.summary); break;
+        case VariantKind::Local: r.pattern = local_pattern(n, m, v.window, v.dilation, v.global_tokens); break;
+        case VariantKind::Strided: r.pattern = strided_pattern(n, m, v.stride); break;
+        case VariantKind::Fixed: r.pattern = fixed_pattern(n, m, v.stride, v.summary); break;
         case VariantKind::BigBird:
-            head.pattern = bigbird_pattern(n, m, v.block, v.window, v.globals, v.random_blocks, seed);
+            r.pattern = bigbird_pattern(n, m, v.block, v.window, v.globals, v.random_blocks, seed);
             break;
-        case VariantKind::TopK: head.pattern = topk_pattern(head.logits, v.top_k); break;
+        case VariantKind::TopK: r.pattern = topk_pattern(head.logits, v.top_k); break;
         case VariantKind::Linformer:
-            head.E = linformer_projection(v.k, m, seed, "linformer/E");  // (k, m)
-            head.F = linformer_projection(v.k, m, seed, "linformer/F");  // (k, m)
-            head.attention = linformer_effective(head.Q, head.K, head.E, head.F, T);
+            r.E = linformer_projection(v.k, m, seed, "linformer/E");  // (k, m)
+            r.F = linformer_projection(v.k, m, seed, "linformer/F");  // (k, m)
+            head.attention = linformer_effective(head.Q, head.K, r.E, r.F, T);
             rank = v.k;
             break;
         case VariantKind::Nystrom:
-            head.Q_landmarks = segment_means(head.Q, v.landmarks);  // (l, d_head)
-            head.K_landmarks = segment_means(head.K, v.landmarks);  // (l, d_head)
-            head.attention =
-                nystrom_effective(head.Q, head.K, head.Q_landmarks, head.K_landmarks, T, v.pinv_iterations);
+            r.Q_landmarks = segment_means(head.Q, v.landmarks);  // (l, d_head)
+            r.K_landmarks = segment_means(head.K, v.landmarks);  // (l, d_head)
+            head.attention = nystrom_effective(head.Q, head.K, r.Q_landmarks, r.K_landmarks, T, v.pinv_iterations);
             rank = v.landmarks;
             break;
         case VariantKind::Performer:
-            head.features = performer_features(v.features, d, seed);  // (features, d_head)
-            head.attention = performer_effective(head.Q, head.K, head.features, T, t.allowed);
+            r.features = performer_features(v.features, d, seed);  // (features, d_head)
+            head.attention = performer_effective(head.Q, head.K, r.features, T, t.allowed);
             rank = v.features;
             break;
         case VariantKind::Svd:
-            head.svd = truncated_svd(head.exact_attention, v.rank);
-            head.attention = head.svd.effective;
+            r.svd = truncated_svd(r.exact_attention, v.rank);
+            head.attention = r.svd.effective;
             rank = v.rank;
             break;
     }
     if (is_sparse(v.kind)) {
-        head.logits = apply_mask(head.logits, head.pattern);
+        head.logits = apply_mask(head.logits, r.pattern);
         head.attention = softmax_rows(head.logits);
     }
     head.output = head.attention * head.V;  // (n, d_head)
-    head.comparison = compare_head(head.exact_attention, head.attention, is_sparse(v.kind) ? &head.pattern : nullptr, rank);
+    r.difference = head.attention - r.exact_attention;
+    r.comparison = compare_head(r.exact_attention, head.attention, is_sparse(v.kind) ? &r.pattern : nullptr, rank);
 }
 
 Trace prepare_run(const Inputs& in) {
-    // A GPT-2 model runs only through run() (run_model); any other path would silently drop it.
-    if (!in.model.empty()) throw Error("GPT-2 models run on the CPU backend only: choose backend cpu");
     validate(in);
     Trace t;
     t.inputs = in;
@@ -199,18 +203,22 @@ Trace prepare_run(const Inputs& in) {
     t.position_similarity = position_similarity(t.query.positional);  // (n, n)
     if (in.pe == Positional::Rope) t.rope_angles = rope_angle_table(t.n(), t.d_head);
 
+    LayerTrace& layer = t.layers.emplace_back();
+    layer.input = t.query.input;
+    layer.attention_input = t.query.input;
+    layer.key_input = t.keys.input;
     const double init = 1.0 / std::sqrt(static_cast<double>(d_model));  // keeps Q, K, V near unit variance
-    t.W_Q = random_normal(d_model, d_model, init, in.seed, "W_Q");
-    t.W_K = random_normal(d_model, d_model, init, in.seed, "W_K");
-    t.W_V = random_normal(d_model, d_model, init, in.seed, "W_V");
-    t.W_O = random_normal(d_model, d_model, init, in.seed, "W_O");
-    apply_edits(t.W_Q, "W_Q", in.edits);
-    apply_edits(t.W_K, "W_K", in.edits);
-    apply_edits(t.W_V, "W_V", in.edits);
-    apply_edits(t.W_O, "W_O", in.edits);
+    layer.W_Q = random_normal(d_model, d_model, init, in.seed, "W_Q");
+    layer.W_K = random_normal(d_model, d_model, init, in.seed, "W_K");
+    layer.W_V = random_normal(d_model, d_model, init, in.seed, "W_V");
+    layer.W_O = random_normal(d_model, d_model, init, in.seed, "W_O");
+    apply_edits(layer.W_Q, "W_Q", in.edits);
+    apply_edits(layer.W_K, "W_K", in.edits);
+    apply_edits(layer.W_V, "W_V", in.edits);
+    apply_edits(layer.W_O, "W_O", in.edits);
 
-    if (in.pe == Positional::Alibi) t.alibi_slopes = alibi_slopes(heads);
-    if (in.pe == Positional::Relative) t.relative_table = relative_bias_table(heads, in.seed);
+    if (in.pe == Positional::Alibi) layer.alibi_slopes = alibi_slopes(heads);
+    if (in.pe == Positional::Relative) layer.relative_table = relative_bias_table(heads, in.seed);
     std::vector<bool> key_is_padding(t.m(), false);
     if (masks_padding(in.mask))
         for (int j = 0; j < t.m(); ++j) key_is_padding[j] = t.keys.tokens[j] == kPadToken;
@@ -219,38 +227,111 @@ Trace prepare_run(const Inputs& in) {
 }
 
 void finish_run(Trace& t) {
+    LayerTrace& layer = t.layers.at(0);
     long long kept = 0;  // sparse pairs over all heads
-    for (const HeadTrace& head : t.heads)
-        kept += head.pattern.size() > 0 ? (head.pattern.array() && t.allowed.array()).count() : 0;
+    for (const HeadTrace& head : layer.heads)
+        if (head.variant && head.variant->pattern.size() > 0)
+            kept += (head.variant->pattern.array() && t.allowed.array()).count();
     const int heads = t.inputs.heads;
-    t.output_error = relative_error(t.output, t.exact_output);
-    t.cost = attention_cost(t.inputs.variant, t.n(), t.m(), t.d_head, heads, kept / heads);
-    t.dense_cost = attention_cost(VariantParams{}, t.n(), t.m(), t.d_head, heads);
+    layer.output_error = relative_error(layer.output, layer.exact_output);
+    layer.cost = attention_cost(t.inputs.variant, t.n(), t.m(), t.d_head, heads, kept / heads);
+    layer.dense_cost = attention_cost(VariantParams{}, t.n(), t.m(), t.d_head, heads);
+    layer.mean_attention = mean_over_heads(layer.heads);
+    if (!t.cross) layer.rollout = attention_rollout({layer.mean_attention})[0];
 }
 
-Trace run(const Inputs& in) {
-    if (!in.model.empty()) return run_model(in);
-    Trace t = prepare_run(in);
-    const int d_model = in.d_model, heads = in.heads;
-    t.Q = t.query.input * t.W_Q;  // (n, d_model)
-    t.K = t.keys.input * t.W_K;   // (m, d_model)
-    t.V = t.keys.input * t.W_V;   // (m, d_model)
-    apply_edits(t.Q, "Q", in.edits);
-    apply_edits(t.K, "K", in.edits);
-    apply_edits(t.V, "V", in.edits);
+namespace {
 
-    t.concat.resize(t.n(), d_model);  // (n, d_model)
-    Matrix exact_concat(t.n(), d_model);  // (n, d_model)
-    for (int h = 0; h < heads; ++h) {
-        t.heads.push_back(attend_head(t, h));
-        HeadTrace& head = t.heads.back();
-        if (t.has_variant()) attend_variant(head, t, h);
-        t.concat.middleCols(h * t.d_head, t.d_head) = head.output;
-        exact_concat.middleCols(h * t.d_head, t.d_head) = t.has_variant() ? head.exact_output : head.output;
+std::atomic<long long> forwards{0};
+
+// The CPU's attention layer: projections, heads (with the variant beside exact attention), W_O.
+class CpuBackend final : public LayerBackend {
+public:
+    Backend kind() const override { return Backend::Cpu; }
+    std::string unsupported(const Inputs&) const override { return {}; }
+    void attend(Trace& t) override {
+        const Inputs& in = t.inputs;
+        LayerTrace& layer = t.layers.at(0);
+        const int d_model = in.d_model, heads = in.heads;
+        layer.Q = layer.attention_input * layer.W_Q;  // (n, d_model)
+        layer.K = layer.key_input * layer.W_K;        // (m, d_model)
+        layer.V = layer.key_input * layer.W_V;        // (m, d_model)
+        apply_edits(layer.Q, "Q", in.edits);
+        apply_edits(layer.K, "K", in.edits);
+        apply_edits(layer.V, "V", in.edits);
+
+        layer.concat.resize(t.n(), d_model);      // (n, d_model)
+        Matrix exact_concat(t.n(), d_model);      // (n, d_model)
+        for (int h = 0; h < heads; ++h) {
+            HeadTrace& head = layer.heads.emplace_back(attend_head(t, layer, h));
+            attend_variant(head, t, h);
+            layer.concat.middleCols(h * t.d_head, t.d_head) = head.output;
+            exact_concat.middleCols(h * t.d_head, t.d_head) = head.variant ? head.variant->exact_output : head.output;
+        }
+        layer.output = layer.concat * layer.W_O;  // (n, d_model)
+        layer.exact_output = t.has_variant() ? Matrix(exact_concat * layer.W_O) : layer.output;
     }
-    t.output = t.concat * t.W_O;  // (n, d_model)
-    t.exact_output = t.has_variant() ? Matrix(exact_concat * t.W_O) : t.output;
+};
+
+}  // namespace
+
+const LayerTrace& Trace::layer(int l) const {
+    if (layers.empty()) throw Error("the trace has no layers");
+    return layers[std::clamp(l, 0, layer_count() - 1)];
+}
+
+long long forward_count() { return forwards.load(); }
+
+Trace vary(const Trace& exact, const VariantParams& variant) {
+    if (exact.has_model()) throw Error("variants apply to the synthetic engine only: close the model to compare them");
+    if (exact.has_variant()) throw Error("vary() needs a trace of exact attention");
+    Trace t = exact;
+    t.inputs.variant = variant;
+    validate(t.inputs);
+    check_variant_sizes(variant, t.n(), t.m());
+    LayerTrace& layer = t.layers.at(0);
+    for (int h = 0; h < static_cast<int>(layer.heads.size()); ++h) {
+        HeadTrace& head = layer.heads[h];
+        attend_variant(head, t, h);
+        layer.concat.middleCols(h * t.d_head, t.d_head) = head.output;
+    }
+    layer.output = layer.concat * layer.W_O;  // (n, d_model)
+    layer.exact_output = exact.layers[0].output;
     finish_run(t);
+    return t;
+}
+
+HeadTrace head_stages(const Trace& t, int l, int h) {
+    const LayerTrace& layer = t.layer(l);
+    HeadTrace head = layer.heads.at(std::clamp(h, 0, static_cast<int>(layer.heads.size()) - 1));
+    if (head.has_scores()) return head;
+    head.scores = head.Q * head.K.transpose();  // (n, m)
+    head.scaled = scale_scores(head.scores, t.d_head, head.bias, t.inputs.temperature);
+    head.logits = apply_mask(head.scaled, t.allowed);
+    return head;
+}
+
+Trace run(const Inputs& in, const RunContext& context) {
+    if (!in.model.empty()) {
+        ModelStore once;
+        Trace t = run_model(in, context.models ? *context.models : once, context);
+        ++forwards;
+        return t;
+    }
+    Trace t = prepare_run(in);
+    CpuBackend cpu;
+    LayerBackend* backend = context.backend ? context.backend : &cpu;
+    if (in.backend != backend->kind()) {
+        t.backend_note = in.backend == Backend::Gpu ? "no OpenGL 4.3 context for the GPU backend: ran on the CPU" : "";
+        backend = &cpu;
+    } else if (const std::string why = backend->unsupported(in); !why.empty()) {
+        t.backend_note = why + ": ran on the CPU";
+        backend = &cpu;
+    }
+    t.backend = backend->kind();
+    backend->attend(t);
+    finish_run(t);
+    ++forwards;
     return t;
 }
 

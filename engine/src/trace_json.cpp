@@ -1,9 +1,11 @@
 #include "attnscope/trace_json.hpp"
 
+#include <charconv>
 #include <climits>
 #include <cmath>
 
 #include "attnscope/error.hpp"
+#include "attnscope/stages.hpp"
 
 namespace attnscope {
 
@@ -85,7 +87,7 @@ json inputs_to_json(const Inputs& in) {
             {"mask", name(in.mask)}, {"temperature", in.temperature}, {"bos", in.bos},
             {"pad_to", in.pad_to},   {"edits", edits},                {"variant", name(in.variant.kind)},
             {"variant_params", variant_to_json(in.variant)}, {"backend", name(in.backend)},
-            {"model", in.model},     {"layer", in.layer}};
+            {"model", in.model}};
 }
 
 Inputs inputs_from_json(const json& j) {
@@ -103,7 +105,6 @@ Inputs inputs_from_json(const json& j) {
         in.pad_to = int_field(j, "pad_to", in.pad_to);
         in.backend = parse_backend(j.value("backend", std::string(name(in.backend))));
         in.model = j.value("model", in.model);
-        in.layer = int_field(j, "layer", in.layer);
         in.variant = variant_from_json(j.value("variant", std::string(name(in.variant.kind))),
                                        j.value("variant_params", json::object()));
         for (const json& e : j.value("edits", json::array()))
@@ -151,89 +152,198 @@ json comparison_to_json(const HeadComparison& c) {
             {"best_rank_error", c.best_rank_error}};
 }
 
-// What a variant used, so its output can be recomputed from the trace alone.
-void add_variant_fields(json& j, const HeadTrace& h) {
-    if (h.pattern.size() > 0) j["pattern"] = mask_to_json(h.pattern);
-    if (h.E.size() > 0) j["E"] = matrix_to_json(h.E), j["F"] = matrix_to_json(h.F);
-    if (h.Q_landmarks.size() > 0)
-        j["Q_landmarks"] = matrix_to_json(h.Q_landmarks), j["K_landmarks"] = matrix_to_json(h.K_landmarks);
-    if (h.features.size() > 0) j["features"] = matrix_to_json(h.features);
-    if (h.svd.U.size() > 0)
-        j["svd"] = {{"U", matrix_to_json(h.svd.U)},
-                    {"S", std::vector<double>(h.svd.S.data(), h.svd.S.data() + h.svd.S.size())},
-                    {"V", matrix_to_json(h.svd.V)}};
-    j["exact_attention"] = matrix_to_json(h.exact_attention);
-    j["exact_output"] = matrix_to_json(h.exact_output);
-    j["comparison"] = comparison_to_json(h.comparison);
-}
+// Where the writer puts matrices: in the tree (to_json), or, for write_json, as placeholders that
+// the writer replaces by the matrix's text as it streams, so that a layer's matrices are never in
+// memory as JSON nodes (12 heads of 1024 x 1024 would be 200 MB of them).
+class Matrices {
+public:
+    explicit Matrices(bool deferred) : deferred_(deferred) {}
+    json operator()(const Matrix& m) {
+        if (!deferred_) return matrix_to_json(m);
+        deferred_list_.push_back(&m);
+        return std::string(1, kMark) + std::to_string(deferred_list_.size() - 1);
+    }
+    const Matrix& at(std::size_t i) const { return *deferred_list_.at(i); }
+    void clear() { deferred_list_.clear(); }
+    static constexpr char kMark = '\x01';
 
-json head_to_json(const HeadTrace& h) {
-    json j = {{"Q", matrix_to_json(h.Q)},           {"K", matrix_to_json(h.K)},
-              {"V", matrix_to_json(h.V)},           {"scores", matrix_to_json(h.scores)},
-              {"scaled", matrix_to_json(h.scaled)},
-              {"logits", matrix_to_json(h.logits)}, {"attention", matrix_to_json(h.attention)},
-              {"output", matrix_to_json(h.output)}};
-    if (h.bias.size() > 0) j["bias"] = matrix_to_json(h.bias);
-    if (h.exact_attention.size() > 0) add_variant_fields(j, h);
+private:
+    bool deferred_;
+    std::vector<const Matrix*> deferred_list_;
+};
+
+// What a variant used, so its output can be recomputed from the trace alone.
+json variant_to_json(const VariantRecord& r, Matrices& mat) {
+    json j;
+    if (r.pattern.size() > 0) j["pattern"] = mask_to_json(r.pattern);
+    if (r.E.size() > 0) j["E"] = mat(r.E), j["F"] = mat(r.F);
+    if (r.Q_landmarks.size() > 0)
+        j["Q_landmarks"] = mat(r.Q_landmarks), j["K_landmarks"] = mat(r.K_landmarks);
+    if (r.features.size() > 0) j["features"] = mat(r.features);
+    if (r.svd.U.size() > 0)
+        j["svd"] = {{"U", mat(r.svd.U)},
+                    {"S", std::vector<double>(r.svd.S.data(), r.svd.S.data() + r.svd.S.size())},
+                    {"V", mat(r.svd.V)}};
+    j["exact_attention"] = mat(r.exact_attention);
+    j["exact_output"] = mat(r.exact_output);
+    j["comparison"] = comparison_to_json(r.comparison);
     return j;
 }
 
-// A model's every layer, its token ids and the next-token top 5.
-void add_model_fields(json& j, const Trace& t) {
-    j["token_ids"] = t.token_ids;
-    j["layers"] = json::array();
-    for (const LayerTrace& l : t.layers) {
-        json layer = {{"input", matrix_to_json(l.input)},
-                      {"attention_input", matrix_to_json(l.attention_input)},
-                      {"heads", json::array()},
-                      {"concat", matrix_to_json(l.concat)},
-                      {"output", matrix_to_json(l.output)},
-                      {"mean_attention", matrix_to_json(l.mean_attention)},
-                      {"rollout", matrix_to_json(l.rollout)}};
-        for (const HeadTrace& h : l.heads) layer["heads"].push_back(head_to_json(h));
-        j["layers"].push_back(std::move(layer));
-    }
-    j["next_tokens"] = json::array();
-    for (const TokenPrediction& p : t.next_tokens)
-        j["next_tokens"].push_back({{"id", p.id}, {"piece", p.piece}, {"probability", p.probability}});
+json head_to_json(const HeadTrace& h, const StageSelection& keep, Matrices& mat) {
+    json j = {{"kv_head", h.kv_head}};
+    for_each_stage(h, [&](const char* name, const Matrix& m) {
+        if (keep.keeps(name)) j[name] = mat(m);
+    });
+    if (h.variant && keep.keeps("variant")) j["variant"] = variant_to_json(*h.variant, mat);
+    return j;
 }
 
-}  // namespace
+json vector_to_json(const Vector& v) { return std::vector<double>(v.data(), v.data() + v.size()); }
 
-json to_json(const Trace& t) {
+json layer_to_json(const Trace& t, int index, const StageSelection& keep, Matrices& mat) {
+    const LayerTrace& l = t.layers[index];
+    json j = {{"index", index}};
+    for_each_stage(l, [&](const char* name, const Matrix& m) {
+        if (!keep.keeps(name)) return;
+        if (std::string(name) == "key_input" && !t.cross) return;  // == attention_input
+        if (std::string(name) == "exact_output" && !t.has_variant()) return;  // == output
+        j[name] = mat(m);
+    });
+    if (keep.keeps("weights")) {
+        json w = json::object();
+        const std::pair<const char*, const Matrix*> mats[] = {{"W_Q", &l.W_Q}, {"W_K", &l.W_K}, {"W_V", &l.W_V}, {"W_O", &l.W_O}};
+        for (const auto& [name, m] : mats)
+            if (m->size() > 0) w[name] = mat(*m);
+        const std::pair<const char*, const Vector*> biases[] = {{"b_Q", &l.b_Q}, {"b_K", &l.b_K}, {"b_V", &l.b_V}, {"b_O", &l.b_O}};
+        for (const auto& [name, b] : biases)
+            if (b->size() > 0) w[name] = vector_to_json(*b);
+        if (!l.alibi_slopes.empty()) w["alibi_slopes"] = l.alibi_slopes;
+        if (l.relative_table.size() > 0) w["relative_bias_table"] = mat(l.relative_table);
+        j["weights"] = std::move(w);
+    }
+    j["heads"] = json::array();
+    for (const HeadTrace& h : l.heads) j["heads"].push_back(head_to_json(h, keep, mat));
+    if (t.has_variant())
+        j["comparison"] = {{"output_error", l.output_error},
+                           {"cost", {{"variant", {{"flops", l.cost.flops}, {"bytes", l.cost.bytes}}},
+                                     {"dense", {{"flops", l.dense_cost.flops}, {"bytes", l.dense_cost.bytes}}}}}};
+    return j;
+}
+
+// Everything but the layers.
+json header_to_json(const Trace& t) {
     json config = inputs_to_json(t.inputs);
     config["d_head"] = t.d_head;
     config["n"] = t.n();
     config["m"] = t.m();
+    config["layers"] = t.layer_count();
     config["backend"] = name(t.backend);  // the backend that ran, which may differ from the one asked for
-
-    json weights = {{"W_Q", matrix_to_json(t.W_Q)},
-                    {"W_K", matrix_to_json(t.W_K)},
-                    {"W_V", matrix_to_json(t.W_V)},
-                    {"W_O", matrix_to_json(t.W_O)}};
-    if (!t.alibi_slopes.empty()) weights["alibi_slopes"] = t.alibi_slopes;
-    if (t.relative_table.size() > 0) weights["relative_bias_table"] = matrix_to_json(t.relative_table);
-
-    const json mask = mask_to_json(t.allowed);
+    if (!t.backend_note.empty()) config["backend_note"] = t.backend_note;
 
     json j = sequence_to_json(t.query);
     j["schema"] = kTraceSchema;
     j["config"] = std::move(config);
-    if (t.cross) j["cross"] = sequence_to_json(t.keys);
-    j["weights"] = std::move(weights);
-    j["mask"] = std::move(mask);
-    j["heads"] = json::array();
-    for (const HeadTrace& h : t.heads) j["heads"].push_back(head_to_json(h));
-    if (t.has_model()) add_model_fields(j, t);
-    j["concat"] = matrix_to_json(t.concat);
-    j["output"] = matrix_to_json(t.output);
-    if (t.has_variant()) {
-        j["exact_output"] = matrix_to_json(t.exact_output);
-        j["comparison"] = {{"output_error", t.output_error},
-                           {"cost", {{"variant", {{"flops", t.cost.flops}, {"bytes", t.cost.bytes}}},
-                                     {"dense", {{"flops", t.dense_cost.flops}, {"bytes", t.dense_cost.bytes}}}}}};
+    if (t.model) {
+        const ModelSummary& m = *t.model;
+        j["model"] = {{"family", m.family}, {"n_layer", m.n_layer}, {"n_head", m.n_head}, {"n_kv_head", m.n_kv_head},
+                      {"d_model", m.d_model}, {"d_head", m.d_head}, {"n_ctx", m.n_ctx}, {"vocab_size", m.vocab_size}};
+        j["token_ids"] = t.token_ids;
+        j["next_tokens"] = json::array();
+        for (const TokenPrediction& p : t.next_tokens)
+            j["next_tokens"].push_back({{"id", p.id}, {"piece", p.piece}, {"prob", p.probability}});
     }
+    if (t.cross) j["cross"] = sequence_to_json(t.keys);
+    j["mask"] = mask_to_json(t.allowed);
     return j;
+}
+
+std::vector<int> written_layers(const Trace& t, int only_layer) {
+    if (only_layer >= t.layer_count())
+        throw Error("layer " + std::to_string(only_layer) + " does not exist: the trace has " +
+                    std::to_string(t.layer_count()) + " layer" + (t.layer_count() == 1 ? "" : "s") + " (0.." +
+                    std::to_string(t.layer_count() - 1) + ")");
+    std::vector<int> out;
+    for (int l = 0; l < t.layer_count(); ++l)
+        if (only_layer < 0 || l == only_layer) out.push_back(l);
+    return out;
+}
+
+}  // namespace
+
+json to_json(const Trace& t, const TraceWriteOptions& options) {
+    json j = header_to_json(t);
+    j["layers"] = json::array();
+    Matrices inline_matrices(false);
+    for (int l : written_layers(t, options.layer))
+        j["layers"].push_back(layer_to_json(t, l, options.stages, inline_matrices));
+    return j;
+}
+
+namespace {
+
+// A matrix as JSON text, null for -inf and NaN: shortest round-trip doubles, or for a model trace
+// (computed in float32) shortest round-trip floats, which is all the precision its numbers have.
+void write_matrix(std::ostream& out, const Matrix& m, bool as_float) {
+    std::string text;
+    char number[32];
+    out.put('[');
+    for (Eigen::Index i = 0; i < m.rows(); ++i) {
+        text.clear();
+        text += i ? ",[" : "[";
+        for (Eigen::Index j = 0; j < m.cols(); ++j) {
+            if (j) text += ',';
+            const double v = m(i, j);
+            if (!std::isfinite(v)) {
+                text += "null";
+                continue;
+            }
+            const auto [end, ec] = as_float ? std::to_chars(number, number + sizeof number, static_cast<float>(v))
+                                            : std::to_chars(number, number + sizeof number, v);
+            text.append(number, end);
+        }
+        text += ']';
+        out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    }
+    out.put(']');
+}
+
+// Dumped JSON with the placeholders ("\u0001<index>") replaced by their matrices' text.
+void write_with_matrices(std::ostream& out, const std::string& dumped, const Matrices& mat, bool as_float) {
+    const std::string mark = "\"\\u0001";
+    std::size_t from = 0;
+    for (std::size_t at = dumped.find(mark); at != std::string::npos; at = dumped.find(mark, from)) {
+        out.write(dumped.data() + from, static_cast<std::streamsize>(at - from));
+        const std::size_t digits = at + mark.size(), close = dumped.find('"', digits);
+        write_matrix(out, mat.at(std::stoul(dumped.substr(digits, close - digits))), as_float);
+        from = close + 1;
+    }
+    out.write(dumped.data() + from, static_cast<std::streamsize>(dumped.size() - from));
+}
+
+}  // namespace
+
+void write_json(std::ostream& out, const Trace& t, const TraceWriteOptions& options) {
+    if (options.indent < -1 || options.indent > 16)
+        throw Error("indent " + std::to_string(options.indent) + " is out of range: use 0 to 16 spaces, or leave it out");
+    if (options.indent >= 0) {  // pretty-printing is for small traces: built as one tree
+        out << to_json(t, options).dump(options.indent) << "\n";
+    } else {
+        const std::vector<int> layers = written_layers(t, options.layer);
+        Matrices mat(true);
+        std::string head = header_to_json(t).dump();
+        head.pop_back();  // the closing brace: the layers follow one at a time
+        write_with_matrices(out, head, mat, t.has_model());
+        out << ",\"layers\":[";
+        for (std::size_t i = 0; i < layers.size(); ++i) {
+            if (i) out << ",";
+            mat.clear();
+            const std::string layer = layer_to_json(t, layers[i], options.stages, mat).dump();
+            write_with_matrices(out, layer, mat, t.has_model());
+        }
+        out << "]}\n";
+    }
+    if (!out) throw Error("could not write the trace: is the disk full?");
 }
 
 }  // namespace attnscope

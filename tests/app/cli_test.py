@@ -3,7 +3,8 @@
 
 Bad input: exit code 2, nothing on stdout, exactly one line on stderr that starts with
 "attnscope: " and names the problem, and no output file (nor its .tmp) left behind.
---help exits 0. A good trace exits 0, says nothing on stderr, and writes schema attnscope.trace/1.
+--help exits 0. A good trace exits 0, says nothing on stderr, and writes schema attnscope.trace/2
+(one layer, index 0, with the heads).
 
 Usage: cli_test.py ATTNSCOPE WORKDIR CASE     (CASE "all" runs every case)
        cli_test.py --list                     (the case names, ';'-separated, for CMake)
@@ -108,7 +109,7 @@ def check_good_trace(exe, workdir):
         problems.append(f"stderr not empty: {done.stderr!r}")
     with open(out, encoding="utf-8") as f:
         trace = json.load(f)
-    if trace.get("schema") != "attnscope.trace/1":
+    if trace.get("schema") != "attnscope.trace/2":
         problems.append(f"schema is {trace.get('schema')!r}")
     if trace["tokens"] != ["the", "cat", "sat", "on", "the", "mat"]:
         problems.append(f"tokens are {trace['tokens']}")
@@ -117,8 +118,13 @@ def check_good_trace(exe, workdir):
     for key, value in expected.items():
         if cfg.get(key) != value:
             problems.append(f"config.{key} is {cfg.get(key)!r}, expected {value!r}")
-    if len(trace["heads"]) != 4:
-        problems.append(f"{len(trace['heads'])} heads")
+    if cfg.get("layers") != 1:
+        problems.append(f"config.layers is {cfg.get('layers')!r}, expected 1")
+    layers = trace.get("layers") or []
+    if [layer.get("index") for layer in layers] != [0]:
+        problems.append(f"layer indices {[layer.get('index') for layer in layers]}, expected [0]")
+    elif len(layers[0].get("heads", [])) != 4:
+        problems.append(f"{len(layers[0].get('heads', []))} heads in layers[0]")
     if os.path.exists(out + ".tmp"):
         problems.append("left the .tmp file behind")
     return problems
@@ -129,7 +135,7 @@ def check_trace_to_stdout(exe, workdir):
     if done.returncode != 0:
         return [f"exit code {done.returncode}: {done.stderr!r}"]
     trace = json.loads(done.stdout)
-    return [] if trace.get("schema") == "attnscope.trace/1" and trace["tokens"] == ["a", "b"] else [
+    return [] if trace.get("schema") == "attnscope.trace/2" and trace["tokens"] == ["a", "b"] else [
         f"unexpected stdout: {done.stdout[:200]!r}"]
 
 

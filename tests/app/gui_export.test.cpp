@@ -43,7 +43,7 @@ TEST_CASE("every matrix of the trace is listed once, by its file name", "[export
     in.heads = 4;
     in.pe = attnscope::Positional::Rope;
     const attnscope::Trace t = attnscope::run(in);
-    const auto all = attnscope::gui::trace_matrices(t);
+    const auto all = attnscope::gui::trace_matrices(t, t.layers[0]);
     std::set<std::string> names;
     for (const auto& m : all) {
         REQUIRE(m.values != nullptr);
@@ -56,7 +56,7 @@ TEST_CASE("every matrix of the trace is listed once, by its file name", "[export
         for (const char* stage : {"Q", "K", "V", "scores", "scaled", "logits", "attention", "output"})
             REQUIRE(names.count("head" + std::to_string(h) + "_" + stage) == 1);
     const auto attention = std::find_if(all.begin(), all.end(), [](const auto& m) { return m.name == "head2_attention"; });
-    REQUIRE(attention->values == &t.heads[2].attention);
+    REQUIRE(attention->values == &t.layers[0].heads[2].attention);
     REQUIRE(attention->weights);
     REQUIRE(std::count_if(all.begin(), all.end(), [](const auto& m) { return m.weights; }) == 4);
 }
@@ -149,7 +149,7 @@ TEST_CASE("Save CSV, NPY and PNG write files named after the matrix", "[export]"
     using attnscope::gui::ExportFormat;
     TempFolder dir;
     const attnscope::Trace t = small_trace();
-    const auto all = attnscope::gui::trace_matrices(t);
+    const auto all = attnscope::gui::trace_matrices(t, t.layers[0]);
     attnscope::gui::ExportPanelState state;
     state.folder = dir.path.string();
     const auto& logits = named(all, "head1_logits");
@@ -175,13 +175,14 @@ TEST_CASE("Save trace JSON writes the whole trace", "[export]") {
     INFO(state.status);
     REQUIRE_FALSE(state.status_is_error);
     const auto j = nlohmann::json::parse(attnscope::read_file((dir.path / "attnscope-trace.json").string()));
-    REQUIRE(j.at("schema") == "attnscope.trace/1");
-    REQUIRE(j.at("heads").size() == 2);
+    REQUIRE(j.at("schema") == "attnscope.trace/2");
+    REQUIRE(j.at("layers").size() == 1);
+    REQUIRE(j.at("layers")[0].at("heads").size() == 2);
 }
 
 TEST_CASE("a missing or unwritable folder is reported with the fix, not thrown", "[export]") {
     const attnscope::Trace t = small_trace();
-    const auto all = attnscope::gui::trace_matrices(t);
+    const auto all = attnscope::gui::trace_matrices(t, t.layers[0]);
     attnscope::gui::ExportPanelState state;
     state.folder = "/nonexistent/attnscope/folder";
     REQUIRE_NOTHROW(attnscope::gui::export_matrix(all.front(), attnscope::gui::ExportFormat::Csv, state));

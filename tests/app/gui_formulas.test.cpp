@@ -45,10 +45,10 @@ TEST_CASE("a logit's hover text shows q.k, sqrt(d_head) and the logit as numbers
     const Trace t = trace_of("the cat sat on the mat", attnscope::Positional::Sinusoidal, attnscope::Mask::None, 1.0);
     for (int h = 0; h < 2; ++h)
         for (auto [i, j] : {std::pair{0, 0}, {2, 1}, {5, 3}, {1, 5}}) {
-            const auto& head = t.heads[static_cast<size_t>(h)];
+            const auto& head = t.layers[0].heads[static_cast<size_t>(h)];
             const double score = dot(head.Q, i, head.K, j);
             const double logit = score / std::sqrt(static_cast<double>(t.d_head));
-            const std::string text = explain_cell(t, CellStage::Logit, h, i, j);
+            const std::string text = explain_cell(t, t.layers[0], CellStage::Logit, h, i, j);
             INFO(text);
             REQUIRE_THAT(text, Catch::Contains(g4(score) + " / " + g4(std::sqrt(16.0))));
             REQUIRE_THAT(text, Catch::Contains("= " + g4(logit)));
@@ -59,8 +59,8 @@ TEST_CASE("a logit's hover text shows q.k, sqrt(d_head) and the logit as numbers
 
 TEST_CASE("a score's hover text spells out the first products of the dot product", "[formulas]") {
     const Trace t = trace_of("the cat sat on the mat", attnscope::Positional::Rope, attnscope::Mask::None, 1.0);
-    const auto& head = t.heads[1];
-    const std::string text = explain_cell(t, CellStage::Score, 1, 4, 2);
+    const auto& head = t.layers[0].heads[1];
+    const std::string text = explain_cell(t, t.layers[0], CellStage::Score, 1, 4, 2);
     INFO(text);
     REQUIRE_THAT(text, Catch::Contains(g4(head.Q(4, 0)) + "*" + g4(head.K(2, 0))));
     REQUIRE_THAT(text, Catch::Contains("(16 terms)"));
@@ -69,10 +69,10 @@ TEST_CASE("a score's hover text spells out the first products of the dot product
 
 TEST_CASE("temperature and the ALiBi bias appear in the logit's formula", "[formulas]") {
     const Trace t = trace_of("the cat sat on the mat", attnscope::Positional::Alibi, attnscope::Mask::None, 2.0);
-    const auto& head = t.heads[0];
-    const double bias = -t.alibi_slopes[0] * 3.0;  // ALiBi: -slope * distance, here |4 - 1| = 3
+    const auto& head = t.layers[0].heads[0];
+    const double bias = -t.layers[0].alibi_slopes[0] * 3.0;  // ALiBi: -slope * distance, here |4 - 1| = 3
     const double logit = (dot(head.Q, 4, head.K, 1) / 4.0 + bias) / 2.0;
-    const std::string text = explain_cell(t, CellStage::Logit, 0, 4, 1);
+    const std::string text = explain_cell(t, t.layers[0], CellStage::Logit, 0, 4, 1);
     INFO(text);
     REQUIRE_THAT(text, Catch::Contains(" + " + g4(bias) + ")"));
     REQUIRE_THAT(text, Catch::Contains("/ T"));
@@ -82,16 +82,16 @@ TEST_CASE("temperature and the ALiBi bias appear in the logit's formula", "[form
 
 TEST_CASE("a masked logit says why and its weight is zero", "[formulas]") {
     const Trace t = trace_of("the cat sat on the mat", attnscope::Positional::Sinusoidal, attnscope::Mask::Causal, 1.0);
-    const std::string logit = explain_cell(t, CellStage::Logit, 1, 1, 4);
+    const std::string logit = explain_cell(t, t.layers[0], CellStage::Logit, 1, 1, 4);
     INFO(logit);
     REQUIRE_THAT(logit, Catch::Contains("-inf"));
     REQUIRE_THAT(logit, Catch::Contains("future"));
-    REQUIRE_THAT(explain_cell(t, CellStage::Weight, 1, 1, 4), Catch::Contains("= 0"));
+    REQUIRE_THAT(explain_cell(t, t.layers[0], CellStage::Weight, 1, 1, 4), Catch::Contains("= 0"));
 }
 
 TEST_CASE("a weight's hover text shows the softmax with its row max and sum", "[formulas]") {
     const Trace t = trace_of("the cat sat on the mat", attnscope::Positional::Sinusoidal, attnscope::Mask::Causal, 1.0);
-    const auto& head = t.heads[0];
+    const auto& head = t.layers[0].heads[0];
     const int i = 4, j = 2;
     double logits[5], row_max = -INFINITY, sum = 0.0;
     for (int k = 0; k <= i; ++k) {  // causal: keys 0..i
@@ -99,7 +99,7 @@ TEST_CASE("a weight's hover text shows the softmax with its row max and sum", "[
         row_max = std::max(row_max, logits[k]);
     }
     for (int k = 0; k <= i; ++k) sum += std::exp(logits[k] - row_max);
-    const std::string text = explain_cell(t, CellStage::Weight, 0, i, j);
+    const std::string text = explain_cell(t, t.layers[0], CellStage::Weight, 0, i, j);
     INFO(text);
     REQUIRE_THAT(text, Catch::Contains("exp(" + g4(logits[j]) + " - " + g4(row_max) + ") / " + g4(sum)));
     REQUIRE_THAT(text, Catch::EndsWith("= " + g4(std::exp(logits[j] - row_max) / sum)));

@@ -135,7 +135,7 @@ def panel_case(panel):
 def case_softmax_argmax_matches_engine(r):
     """Each row's most yellow cell is the engine's largest weight; every cell's colour is its weight."""
     head = 1
-    weights = np.array(r.trace("argmax_trace", TRACE_OPTIONS)["heads"][head]["attention"], dtype=float)
+    weights = np.array(r.trace("argmax_trace", TRACE_OPTIONS)["layers"][0]["heads"][head]["attention"], dtype=float)
     n = weights.shape[0]
     image, layout = r.render("argmax", TRACE_OPTIONS + ["--panel", "attention", "--step", "softmax", "--head",
                                                        str(head), "--size", "1100x900"], layout=True)
@@ -294,6 +294,33 @@ def case_model_grid_matches_engine(r):
         check(error < 0.05, f"layer {l} head {h}: a cell's colour is off its weight by {error:.3f}")
 
 
+def case_model_mode_is_honest(r):
+    """With a GPT-2 model open, the Stepper lists the block's real operations with their formulas
+    (ln_1, c_attn with its bias, the causal mask, c_proj, residual, MLP) and the Input panel shows the
+    synthetic engine's controls disabled with the reason; the built-in engine's Stepper lists neither."""
+    folder = r.path("gpt2_small_for_stepper")
+    p = r.run(["model", "synth", "--out", folder, "--layers", "2", "--heads", "2", "--embd", "16", "--ctx", "32",
+               "--vocab", "512", "--seed", "1"])
+    check(p.returncode == 0, f"model synth exited {p.returncode}: {p.stderr.strip()}")
+    panels = ["--panel", "stepper", "--panel", "input", "--size", "1400x900"]
+    image, layout = r.render("model_mode", ["--model", folder, "--text", "the cat sat"] + panels, layout=True)
+    require_not_blank(image, "model mode", 20)
+    steps = [t["text"] for t in layout["texts"] if t["panel"] == "stepper"]
+    check(len(steps) == 14, f"want the 14 steps of a GPT-2 block, got {len(steps)}: {steps}")
+    for want in ["Layer norm (ln_1): a = ln_1(x)", "Project Q, K, V (c_attn): [Q | K | V] = ln_1(x) W_attn + b_attn",
+                 "Causal mask: L[i, j] = -inf for j > i", "Output projection (c_proj): attn_out = concat W_proj + b_proj",
+                 "Residual: x = x + attn_out", "MLP: x = x + gelu(ln_2(x) W_fc + b_fc) W_proj + b_proj"]:
+        check(any(want in s for s in steps), f"the Stepper does not list '{want}': {steps}")
+    reasons = [t["text"] for t in layout["texts"] if t["panel"] == "input"]
+    check(len(reasons) == 1 and "fixes these" in reasons[0] and "2 layers, 2 heads, d_model 16" in reasons[0],
+          f"the Input panel does not say why its controls are disabled: {reasons}")
+    _, engine = r.render("engine_mode", panels, layout=True)
+    engine_steps = [t["text"] for t in engine["texts"] if t["panel"] == "stepper"]
+    check(len(engine_steps) == 12 and not any("ln_1" in s or "MLP" in s for s in engine_steps),
+          f"the built-in engine's Stepper should list its 12 steps only: {engine_steps}")
+    check(not any(t["panel"] == "input" for t in engine["texts"]), "the built-in engine's controls are not disabled")
+
+
 CASES = {
     "default-layout-not-blank": case_default_layout_not_blank,
     "all-panels-not-blank": case_all_panels_not_blank,
@@ -304,6 +331,7 @@ CASES = {
     "training-reverse-anti-diagonal": case_training_reverse_anti_diagonal,
     "scaling-sweep-curves": case_scaling_sweep_curves,
     "model-grid-matches-engine": case_model_grid_matches_engine,
+    "model-mode-is-honest": case_model_mode_is_honest,
     "bad-scaling-n-exits-2": bad_argument_case(["--scaling-sweep", "--scaling-n", "300..1000"], "powers of two"),
     "bad-scaling-variant-exits-2": bad_argument_case(["--scaling-sweep", "--scaling-variant", "topk"],
                                                      "no fast kernel for topk"),

@@ -156,6 +156,8 @@ TEST_CASE("applying a loaded session's inputs refreshes the Input panel's text b
     e.inputs = loaded;
     e.step = Step::Softmax;
     attnscope::gui::apply(app, e);
+    app.runner->wait_idle();
+    attnscope::gui::poll_run(app);
     REQUIRE(app.trace);
     REQUIRE(app.trace->query.tokens.front() == "我");
     REQUIRE_FALSE(app.panels.input.synced);  // next frame the panel copies the loaded text instead of restoring its own

@@ -212,10 +212,11 @@ TEST_CASE("compare_head through run(): every field matches a recomputation from 
                                   : c.kind == VariantKind::Performer ? 8
                                   : c.kind == VariantKind::Svd       ? 2
                                                                      : 0;
-        for (const as::HeadTrace& h : t.heads) {
-            const HeadComparison& cmp = h.comparison;
+        for (const as::HeadTrace& h : t.layers[0].heads) {
+            REQUIRE(h.variant.has_value());
+            const HeadComparison& cmp = h.variant->comparison;
             const Matrix& A = h.attention;
-            const Matrix& E = h.exact_attention;
+            const Matrix& E = h.variant->exact_attention;
             const int n = static_cast<int>(A.rows());
             REQUIRE(static_cast<int>(cmp.kl.size()) == n);
             REQUIRE(static_cast<int>(cmp.tv.size()) == n);
@@ -228,7 +229,7 @@ TEST_CASE("compare_head through run(): every field matches a recomputation from 
                     if (A(i, j) > 0) kl += A(i, j) * std::log(A(i, j) / E(i, j));
                     sum += A(i, j);
                     nonnegative = nonnegative && A(i, j) >= 0;
-                    if (sparse && h.pattern(i, j)) kept += E(i, j) / n;
+                    if (sparse && h.variant->pattern(i, j)) kept += E(i, j) / n;
                 }
                 REQUIRE(cmp.tv[i] == Approx(tv).margin(1e-12));
                 if (nonnegative && std::abs(sum - 1) < 1e-9)
@@ -267,12 +268,13 @@ TEST_CASE("compare_head through run(): a fully masked row keeps the head's mean 
     in.text = "<pad> the cat sat on";
     in.variant.window = 1;
     const Trace t = as::run(in);
-    for (const as::HeadTrace& h : t.heads) {
-        REQUIRE(h.exact_attention.row(0).isZero());
+    for (const as::HeadTrace& h : t.layers[0].heads) {
+        REQUIRE(h.variant.has_value());
+        REQUIRE(h.variant->exact_attention.row(0).isZero());
         REQUIRE(h.attention.row(0).isZero());
-        REQUIRE(h.comparison.kl[0] == 0);
-        REQUIRE(std::isfinite(h.comparison.mean_kl));
-        for (int i = 1; i < t.n(); ++i) REQUIRE(std::isfinite(h.comparison.kl[i]));
+        REQUIRE(h.variant->comparison.kl[0] == 0);
+        REQUIRE(std::isfinite(h.variant->comparison.mean_kl));
+        for (int i = 1; i < t.n(); ++i) REQUIRE(std::isfinite(h.variant->comparison.kl[i]));
     }
 }
 
@@ -318,15 +320,15 @@ TEST_CASE("attention_cost through run(): local grows linearly in n, dense quadra
     REQUIRE(large.n() == 128);
     for (const Trace* t : {&small, &large}) {
         const double n = t->n(), kept = n * (2 * w + 1) - w * (w + 1);
-        REQUIRE(t->cost.flops == Approx(heads * (4 * kept * d + 3 * kept)).margin(1e-6));
-        REQUIRE(t->dense_cost.flops == Approx(heads * (4 * n * n * d + 3 * n * n)).margin(1e-6));
+        REQUIRE(t->layers[0].cost.flops == Approx(heads * (4 * kept * d + 3 * kept)).margin(1e-6));
+        REQUIRE(t->layers[0].dense_cost.flops == Approx(heads * (4 * n * n * d + 3 * n * n)).margin(1e-6));
     }
-    const double local_ratio = large.cost.flops / small.cost.flops;
-    const double dense_ratio = large.dense_cost.flops / small.dense_cost.flops;
+    const double local_ratio = large.layers[0].cost.flops / small.layers[0].cost.flops;
+    const double dense_ratio = large.layers[0].dense_cost.flops / small.layers[0].dense_cost.flops;
     INFO("local ratio " << local_ratio << ", dense ratio " << dense_ratio);
     REQUIRE(local_ratio == Approx(2.0).margin(0.05));
     REQUIRE(dense_ratio == Approx(4.0).margin(1e-12));
-    REQUIRE(large.cost.flops < large.dense_cost.flops);
+    REQUIRE(large.layers[0].cost.flops < large.layers[0].dense_cost.flops);
 }
 
 TEST_CASE("attention_cost: low-rank variants are linear in n; svd costs more than dense", "[compare][cost]") {

@@ -110,8 +110,8 @@ TEST_CASE("with_matrix_copied: run() then sees W_K equal to W_Q, and other edits
     in.edits.push_back({"W_V", 0, 0, 2.5});
     in.edits.push_back({"W_K", 1, 1, 9.0});  // replaced by the copy
     const as::Trace t = as::run(as::with_matrix_copied(in, "W_K", "W_Q"));
-    test::require_near(t.W_K, t.W_Q, 0.0);
-    REQUIRE(t.W_V(0, 0) == 2.5);
+    test::require_near(t.layers[0].W_K, t.layers[0].W_Q, 0.0);
+    REQUIRE(t.layers[0].W_V(0, 0) == 2.5);
     REQUIRE_ERROR(as::with_matrix_copied(in, "W_K", "embeddings"), "shapes differ");
     REQUIRE_ERROR(as::with_matrix_copied(in, "W_K", "nonsense"), "editable matrices");
 }

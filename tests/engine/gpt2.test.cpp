@@ -14,6 +14,7 @@
 #include "attnscope/model.hpp"
 #include "attnscope/run.hpp"
 #include "attnscope/safetensors.hpp"
+#include "attnscope/trace_json.hpp"
 #include "../test_helpers.hpp"
 
 using namespace attnscope;
@@ -200,10 +201,11 @@ TEST_CASE("run with a model traces every layer and head") {
     Inputs in;
     in.model = tiny_model("run");
     in.text = "the cat sat on the mat";
-    in.layer = 1;
     const Trace t = run(in);
     REQUIRE(t.has_model());
     REQUIRE(t.layers.size() == 2);
+    REQUIRE(t.layer_count() == 2);
+    REQUIRE(t.head_count() == 3);
     const int n = t.n();
     CHECK(n == static_cast<int>(t.token_ids.size()));
     CHECK(t.inputs.d_model == 12);
@@ -225,10 +227,27 @@ TEST_CASE("run with a model traces every layer and head") {
         // The rollout of every layer is a row-stochastic matrix.
         for (int i = 0; i < n; ++i) CHECK(layer.rollout.row(i).sum() == Approx(1.0).margin(1e-12));
     }
-    // The single-layer fields are layer 1's.
-    test::require_near(t.heads[2].attention, t.layers[1].heads[2].attention, 0.0);
-    test::require_near(t.query.input, t.layers[1].attention_input, 0.0);
-    test::require_near(t.output, t.layers[1].output, 0.0);
+    // Every layer is in layers[] directly (no layer is copied to the top any more): layer 1's heads,
+    // attention input and output are the forward pass's own for block 1.
+    const Gpt2Weights w = load_gpt2(in.model);
+    std::vector<Gpt2LayerRecord> record;
+    gpt2_forward(w, t.token_ids, &record);
+    REQUIRE(record.size() == 2);
+    for (int l = 0; l < 2; ++l) {
+        INFO("layer " << l);
+        const LayerTrace& layer = t.layers[l];
+        for (int h = 0; h < 3; ++h)
+            test::require_near(layer.heads[h].attention, record[l].attention.middleRows(h * n, n).cast<double>(), 0.0);
+        test::require_near(layer.input, record[l].input.cast<double>(), 0.0);
+        test::require_near(layer.attention_input, record[l].ln_1.cast<double>(), 0.0);
+        test::require_near(layer.output, record[l].attn_output.cast<double>(), 0.0);
+    }
+    // layer(l) is clamped into range: view state may outlive the trace it was chosen on.
+    CHECK(&t.layer(1) == &t.layers[1]);
+    CHECK(&t.layer(2) == &t.layers[1]);
+    CHECK(&t.layer(-1) == &t.layers[0]);
+    // Layer 0's input is the residual stream entering the model: embeddings + positional.
+    test::require_near(t.query.input, t.layers[0].input, 1e-6);
     // Layer 1's input is layer 0's plus its attention and MLP: at least it moved by the attention.
     CHECK((t.layers[1].input - t.layers[0].input).norm() > 0);
     REQUIRE(t.next_tokens.size() == 5);
@@ -238,6 +257,60 @@ TEST_CASE("run with a model traces every layer and head") {
         if (k > 0) CHECK(t.next_tokens[k].probability <= t.next_tokens[k - 1].probability);
     }
     CHECK(total <= 1.0 + 1e-12);
+    // The trace JSON (attnscope.trace/2) holds every layer and the model's own records.
+    const nlohmann::json j = nlohmann::json::parse(to_json(t).dump());
+    CHECK(j.at("schema") == "attnscope.trace/2");
+    CHECK(j.at("config").at("layers") == 2);
+    REQUIRE(j.at("layers").size() == 2u);
+    for (int l = 0; l < 2; ++l) {
+        CHECK(j.at("layers").at(l).at("index") == l);
+        CHECK(j.at("layers").at(l).at("heads").size() == 3u);
+    }
+    CHECK(j.at("model").at("family") == "gpt2");
+    CHECK(j.at("model").at("n_layer") == 2);
+    CHECK(j.at("token_ids").get<std::vector<int>>() == t.token_ids);
+    REQUIRE(j.at("next_tokens").size() == 5u);
+    CHECK(j.at("next_tokens").at(0).at("id") == t.next_tokens[0].id);
+    CHECK(j.at("next_tokens").at(0).at("prob").get<double>() == t.next_tokens[0].probability);
+    CHECK_FALSE(j.at("next_tokens").at(0).contains("probability"));
+}
+
+TEST_CASE("a model trace past its cell budget keeps attention only; head_stages recomputes the rest") {
+    ModelStore store;
+    Inputs in;
+    in.model = tiny_model("budget");
+    in.text = "the cat sat on the mat";
+    RunContext full_context;
+    full_context.models = &store;
+    RunContext tight = full_context;
+    tight.cell_budget = 1;
+    const Trace full = run(in, full_context);
+    const Trace small = run(in, tight);
+    REQUIRE(small.layers.size() == full.layers.size());
+    REQUIRE(small.layers.size() == 2);
+    for (int l = 0; l < 2; ++l)
+        for (int h = 0; h < 3; ++h) {
+            INFO("layer " << l << " head " << h);
+            const HeadTrace& kept = full.layers[l].heads[h];
+            const HeadTrace& dropped = small.layers[l].heads[h];
+            REQUIRE(kept.has_scores());
+            REQUIRE_FALSE(dropped.has_scores());
+            CHECK(dropped.scaled.size() == 0);
+            CHECK(dropped.logits.size() == 0);
+            // The attention is the forward pass's either way.
+            test::require_near(dropped.attention, kept.attention, 0.0);
+            // head_stages recomputes scores, scaled and logits equal to the kept ones.
+            const HeadTrace again = head_stages(small, l, h);
+            REQUIRE(again.has_scores());
+            test::require_near(again.scores, kept.scores, 1e-12);
+            test::require_near(again.scaled, kept.scaled, 1e-12);
+            test::require_near(again.logits, kept.logits, 1e-12);  // -inf above the diagonal in both
+            test::require_near(again.attention, kept.attention, 0.0);
+            // A head within the budget is returned as stored.
+            const HeadTrace stored = head_stages(full, l, h);
+            test::require_near(stored.scores, kept.scores, 0.0);
+            test::require_near(stored.logits, kept.logits, 0.0);
+        }
 }
 
 TEST_CASE("run with a model refuses what a GPT-2 cannot do, with a clear message") {
@@ -247,9 +320,12 @@ TEST_CASE("run with a model refuses what a GPT-2 cannot do, with a clear message
         in.text = "the cat sat on the mat and the cat sat on the mat and the cat sat on the mat";
         require_message([&] { run(in); }, {"tokens but the model's context holds 16", "shorten"});
     }
-    SECTION("a layer the model lacks") {
-        in.layer = 2;
-        require_message([&] { run(in); }, {"layer (2) must be between 0 and 1"});
+    SECTION("a layer the model lacks, when writing one layer of its trace") {
+        in.text = "the cat";
+        const Trace t = run(in);
+        TraceWriteOptions only;
+        only.layer = 2;
+        require_message([&] { to_json(t, only); }, {"layer 2 does not exist", "2 layers (0..1)"});
     }
     SECTION("cross-attention") {
         in.cross_text = "le chat";
@@ -265,13 +341,14 @@ TEST_CASE("run with a model refuses what a GPT-2 cannot do, with a clear message
     }
 }
 
-TEST_CASE("open_model keeps the loaded model until its files change") {
+TEST_CASE("a ModelStore keeps the loaded model until its files change") {
     const std::string dir = tiny_model("cache", 1);
-    const auto first = open_model(dir);
-    const auto again = open_model(dir);
+    ModelStore store;
+    const auto first = store.open(dir);
+    const auto again = store.open(dir);
     CHECK(first.get() == again.get());
     save_gpt2(dir, random_gpt2(tiny_config(), 2));  // new weights: a new modification time
-    const auto reloaded = open_model(dir);
+    const auto reloaded = store.open(dir);
     CHECK(reloaded.get() != first.get());
     CHECK(reloaded->weights.wte != first->weights.wte);
 }

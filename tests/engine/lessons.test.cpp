@@ -59,11 +59,11 @@ as::Lesson load_text(const std::string& name, const std::string& text) {
 
 TEST_CASE("expressions read the trace: cells, rows, tokens, heads and the selection") {
     const as::Trace t = small_trace();
-    REQUIRE(number("head0.attention[3][1]", t) == t.heads[0].attention(3, 1));
-    REQUIRE(number("heads[1].scores[2][4]", t) == t.heads[1].scores(2, 4));
-    REQUIRE(number("head.output[query][0]", t, 1, 4) == t.heads[1].output(4, 0));
+    REQUIRE(number("head0.attention[3][1]", t) == t.layers[0].heads[0].attention(3, 1));
+    REQUIRE(number("heads[1].scores[2][4]", t) == t.layers[0].heads[1].scores(2, 4));
+    REQUIRE(number("head.output[query][0]", t, 1, 4) == t.layers[0].heads[1].output(4, 0));
     REQUIRE(number("head", t, 1) == 1);
-    REQUIRE(number("W_Q[2][3]", t) == t.W_Q(2, 3));
+    REQUIRE(number("W_Q[2][3]", t) == t.layers[0].W_Q(2, 3));
     REQUIRE(number("input[-1][0]", t) == t.query.input(5, 0));
     REQUIRE(eval("token[1]", t) == "cat");
     REQUIRE(eval("key_token[-1]", t) == "mat");
@@ -81,25 +81,25 @@ TEST_CASE("expressions compute: arithmetic, comparisons and functions") {
     REQUIRE(number("token[1] == 'cat'", t) == 1);
     REQUIRE(number("token[1] != 'cat'", t) == 0);
     REQUIRE(number("sqrt(d_head)", t) == std::sqrt(8.0));
-    REQUIRE(number("dot(head0.Q[3], head0.K[1])", t) == Approx(t.heads[0].scores(3, 1)).epsilon(1e-14));
+    REQUIRE(number("dot(head0.Q[3], head0.K[1])", t) == Approx(t.layers[0].heads[0].scores(3, 1)).epsilon(1e-14));
     REQUIRE(number("sum(head1.attention[2])", t) == Approx(1.0).epsilon(1e-14));
-    REQUIRE(number("entropy(head0, 3)", t) == as::row_entropy(t.heads[0].attention, 3));
-    REQUIRE(number("entropy(head0.attention[3])", t) == as::row_entropy(t.heads[0].attention, 3));
+    REQUIRE(number("entropy(head0, 3)", t) == as::row_entropy(t.layers[0].heads[0].attention, 3));
+    REQUIRE(number("entropy(head0.attention[3])", t) == as::row_entropy(t.layers[0].heads[0].attention, 3));
     int best = 0;
     for (int j = 1; j < t.m(); ++j)
-        if (t.heads[0].attention(3, j) > t.heads[0].attention(3, best)) best = j;
+        if (t.layers[0].heads[0].attention(3, j) > t.layers[0].heads[0].attention(3, best)) best = j;
     REQUIRE(number("argmax(head0, 3)", t) == best);
     REQUIRE(number("argmax(head0.attention[3])", t) == best);
-    REQUIRE(number("max(head0.attention[3])", t) == t.heads[0].attention.row(3).maxCoeff());
+    REQUIRE(number("max(head0.attention[3])", t) == t.layers[0].heads[0].attention.row(3).maxCoeff());
     REQUIRE(number("max(2, 7)", t) == 7);
     REQUIRE(number("rows(head0.attention)", t) == 6);
-    REQUIRE(number("rms(head0.scores)", t) == Approx(t.heads[0].scores.norm() / 6).epsilon(1e-12));
+    REQUIRE(number("rms(head0.scores)", t) == Approx(t.layers[0].heads[0].scores.norm() / 6).epsilon(1e-12));
     as::Inputs causal = t.inputs;
     causal.mask = as::Mask::Causal;
     const as::Trace tc = as::run(causal);
-    REQUIRE(number("rms(head0.logits)", tc) == Approx(std::sqrt(tc.heads[0].scaled.triangularView<Eigen::Lower>().toDenseMatrix().squaredNorm() / 21)).epsilon(1e-12));
+    REQUIRE(number("rms(head0.logits)", tc) == Approx(std::sqrt(tc.layers[0].heads[0].scaled.triangularView<Eigen::Lower>().toDenseMatrix().squaredNorm() / 21)).epsilon(1e-12));
     REQUIRE(number("cols(head0.Q)", t) == 8);
-    REQUIRE(number("column(head0.V, 2)[4]", t) == t.heads[0].V(4, 2));
+    REQUIRE(number("column(head0.V, 2)[4]", t) == t.layers[0].heads[0].V(4, 2));
     REQUIRE(number("symmetric(position_similarity)", t) == 1);
     REQUIRE(number("symmetric(head0.scores)", t) == 0);
     REQUIRE(number("asymmetry(head0.scores)", t) > 0);
@@ -145,7 +145,7 @@ TEST_CASE("templates substitute live numbers and report broken placeholders in p
     const std::string out = as::render_plain(text, LessonScope{t, 0, 3});
     REQUIRE(out.rfind(expected, 0) == 0);
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2f", t.heads[0].attention(3, 1));
+    std::snprintf(buf, sizeof buf, "%.2f", t.layers[0].heads[0].attention(3, 1));
     REQUIRE(out == expected + buf);
     const auto pieces = as::render_template(as::parse_template("x {{token[9]}} y"), LessonScope{t, 0, 0});
     REQUIRE(pieces.size() == 3);
@@ -196,7 +196,7 @@ TEST_CASE("lesson_state folds the lesson's and every earlier step's inputs, and 
     REQUIRE(s1.panels == std::vector<std::string>{"attention"});
     const as::Trace t2 = as::run(as::lesson_state(lesson, 2).inputs);
     REQUIRE(t2.inputs.d_model == 16);
-    test::require_near(t2.W_K, t2.W_Q, 0.0);
+    test::require_near(t2.layers[0].W_K, t2.layers[0].W_Q, 0.0);
     const as::StepState s3 = as::lesson_state(lesson, 3);
     REQUIRE(s3.inputs.edits.empty());
     REQUIRE(s3.panels == std::vector<std::string>{"matrices"});

@@ -49,7 +49,7 @@ std::string words(int count) {
 test::ref::Mat naive_single_head(const Trace& t) {
     using namespace test::ref;
     const Mat X = from_eigen(t.query.input), Xk = from_eigen(t.keys.input);
-    const Mat Q = matmul(X, from_eigen(t.W_Q)), K = matmul(Xk, from_eigen(t.W_K)), V = matmul(Xk, from_eigen(t.W_V));
+    const Mat Q = matmul(X, from_eigen(t.layers[0].W_Q)), K = matmul(Xk, from_eigen(t.layers[0].W_K)), V = matmul(Xk, from_eigen(t.layers[0].W_V));
     const int n = static_cast<int>(Q.size()), m = static_cast<int>(K.size()), d = static_cast<int>(Q[0].size());
     Mat out = zeros(n, d);
     for (int i = 0; i < n; ++i) {
@@ -62,7 +62,7 @@ test::ref::Mat naive_single_head(const Trace& t) {
         for (int j = 0; j < m; ++j)
             for (int c = 0; c < d; ++c) out[i][c] += w[j] * V[j][c];
     }
-    return matmul(out, from_eigen(t.W_O));
+    return matmul(out, from_eigen(t.layers[0].W_O));
 }
 
 }  // namespace
@@ -76,18 +76,18 @@ TEST_CASE("run: one query 1 against keys 1, 2, 3 gives softmax(1, 2, 3)", "[run]
     edit_all(in, "V", {{10}, {20}, {30}});
     in.edits.push_back({"W_O", 0, 0, 2.0});
     const Trace t = run(in);
-    REQUIRE(t.heads.size() == 1);
+    REQUIRE(t.layers[0].heads.size() == 1);
     // scores = [1, 2, 3]; logits = scores / sqrt(1)
-    test::require_near(t.heads[0].scores, Eigen::RowVector3d(1, 2, 3), 0.0);
-    test::require_near(t.heads[0].logits, Eigen::RowVector3d(1, 2, 3), 1e-15);
+    test::require_near(t.layers[0].heads[0].scores, Eigen::RowVector3d(1, 2, 3), 0.0);
+    test::require_near(t.layers[0].heads[0].logits, Eigen::RowVector3d(1, 2, 3), 1e-15);
     // e^k / (e + e^2 + e^3) = [0.0900, 0.2447, 0.6652]
-    test::require_near(t.heads[0].attention, Eigen::RowVector3d(0.0900, 0.2447, 0.6652), 1e-4);
-    test::require_near(t.heads[0].attention, Eigen::RowVector3d(0.09003057317, 0.24472847105, 0.66524095577),
+    test::require_near(t.layers[0].heads[0].attention, Eigen::RowVector3d(0.0900, 0.2447, 0.6652), 1e-4);
+    test::require_near(t.layers[0].heads[0].attention, Eigen::RowVector3d(0.09003057317, 0.24472847105, 0.66524095577),
                        1e-10);
     // output = 0.09003057 * 10 + 0.24472847 * 20 + 0.66524096 * 30
     //        = 0.9003057 + 4.8945694 + 19.9572287 = 25.7521038; times W_O = 2: 51.5042076
-    REQUIRE(t.heads[0].output(0, 0) == Approx(25.7521038).margin(1e-6));
-    REQUIRE(t.output(0, 0) == Approx(51.5042076).margin(1e-6));
+    REQUIRE(t.layers[0].heads[0].output(0, 0) == Approx(25.7521038).margin(1e-6));
+    REQUIRE(t.layers[0].output(0, 0) == Approx(51.5042076).margin(1e-6));
 }
 
 TEST_CASE("run: 3 tokens, d = 2, by hand through edits", "[run][hand]") {
@@ -98,7 +98,7 @@ TEST_CASE("run: 3 tokens, d = 2, by hand through edits", "[run][hand]") {
     edit_all(in, "V", {{1, 2}, {3, 4}, {5, 6}});
     edit_all(in, "W_O", {{1, 0}, {0, 1}});  // identity: output = concat
     const Trace t = run(in);
-    const auto& h = t.heads[0];
+    const auto& h = t.layers[0].heads[0];
     Matrix scores(3, 3);
     scores << 1, 0, 1,  //
         0, 2, 1,        //
@@ -116,7 +116,7 @@ TEST_CASE("run: 3 tokens, d = 2, by hand through edits", "[run][hand]") {
         3.28793233, 4.28793233, //
         3.40667256, 4.40667256;
     test::require_near(h.output, out, 1e-7);
-    test::require_near(t.output, out, 1e-7);
+    test::require_near(t.layers[0].output, out, 1e-7);
 }
 
 TEST_CASE("run: attention rows sum to 1 and masks hide what they should, for every pe and mask",
@@ -129,7 +129,7 @@ TEST_CASE("run: attention rows sum to 1 and masks hide what they should, for eve
             INFO("pe = " << attnscope::name(pe) << ", mask = " << attnscope::name(mask));
             REQUIRE(t.n() == 8);
             for (int h = 0; h < 4; ++h) {
-                const auto& head = t.heads[h];
+                const auto& head = t.layers[0].heads[h];
                 test::require_finite(head.attention);
                 test::require_finite(head.output);
                 for (int i = 0; i < 8; ++i) {
@@ -149,7 +149,7 @@ TEST_CASE("run: attention rows sum to 1 and masks hide what they should, for eve
                     }
                 }
             }
-            test::require_finite(t.output);
+            test::require_finite(t.layers[0].output);
         }
 }
 
@@ -161,17 +161,17 @@ TEST_CASE("run: without positions, permuting the words permutes the outputs", "[
     for (int i = 0; i < 5; ++i) {
         INFO("row " << i);
         REQUIRE(b.query.tokens[i] == a.query.tokens[perm[i]]);
-        test::require_near(b.output.row(i), a.output.row(perm[i]), 1e-12);
+        test::require_near(b.layers[0].output.row(i), a.layers[0].output.row(perm[i]), 1e-12);
         for (int h = 0; h < 4; ++h)
             for (int j = 0; j < 5; ++j)
-                REQUIRE(b.heads[h].attention(i, j) == Approx(a.heads[h].attention(perm[i], perm[j])).margin(1e-14));
+                REQUIRE(b.layers[0].heads[h].attention(i, j) == Approx(a.layers[0].heads[h].attention(perm[i], perm[j])).margin(1e-14));
     }
     SECTION("the property fails once positions matter") {
         Inputs pa = small("alpha beta gamma delta epsilon", 16, 4, Positional::Sinusoidal);
         Inputs pb = small("delta alpha epsilon gamma beta", 16, 4, Positional::Sinusoidal);
         const Trace sa = run(pa), sb = run(pb);
         double worst = 0;
-        for (int i = 0; i < 5; ++i) worst = std::max(worst, (sb.output.row(i) - sa.output.row(perm[i])).norm());
+        for (int i = 0; i < 5; ++i) worst = std::max(worst, (sb.layers[0].output.row(i) - sa.layers[0].output.row(perm[i])).norm());
         REQUIRE(worst > 1e-3);
     }
 }
@@ -181,33 +181,33 @@ TEST_CASE("run: heads = 1 equals single-head attention computed independently", 
         const Trace t = run(small("the cat sat on the mat .", d_model, 1));
         INFO("d_model = " << d_model);
         REQUIRE(t.d_head == d_model);
-        test::require_near(t.output, test::ref::to_eigen(naive_single_head(t)), 1e-12);
+        test::require_near(t.layers[0].output, test::ref::to_eigen(naive_single_head(t)), 1e-12);
     }
     SECTION("cross-attention too") {
         Inputs in = small("the cat", 8, 1);
         in.cross_text = "le chat est assis";
         const Trace t = run(in);
-        test::require_near(t.output, test::ref::to_eigen(naive_single_head(t)), 1e-12);
+        test::require_near(t.layers[0].output, test::ref::to_eigen(naive_single_head(t)), 1e-12);
     }
 }
 
 TEST_CASE("run: heads = d_model gives one-dimensional heads", "[run][edge]") {
     const Trace t = run(small("the cat sat on the mat", 8, 8));
     REQUIRE(t.d_head == 1);
-    REQUIRE(t.heads.size() == 8);
+    REQUIRE(t.layers[0].heads.size() == 8);
     for (int h = 0; h < 8; ++h) {
         INFO("head " << h);
-        const auto& head = t.heads[h];
+        const auto& head = t.layers[0].heads[h];
         REQUIRE(head.Q.cols() == 1);
-        test::require_near(head.Q, t.Q.col(h), 0.0);  // head h owns column h
+        test::require_near(head.Q, t.layers[0].Q.col(h), 0.0);  // head h owns column h
         // scores_ij = q_i k_j; sqrt(d_head) = 1, so logits = scores
         for (int i = 0; i < 6; ++i)
-            for (int j = 0; j < 6; ++j) REQUIRE(head.scores(i, j) == Approx(t.Q(i, h) * t.K(j, h)).margin(1e-14));
+            for (int j = 0; j < 6; ++j) REQUIRE(head.scores(i, j) == Approx(t.layers[0].Q(i, h) * t.layers[0].K(j, h)).margin(1e-14));
         test::require_near(head.logits, head.scores, 1e-15);
         // output_i = sum_j a_ij v_j
         for (int i = 0; i < 6; ++i) {
             double o = 0;
-            for (int j = 0; j < 6; ++j) o += head.attention(i, j) * t.V(j, h);
+            for (int j = 0; j < 6; ++j) o += head.attention(i, j) * t.layers[0].V(j, h);
             REQUIRE(head.output(i, 0) == Approx(o).margin(1e-13));
         }
     }
@@ -221,7 +221,7 @@ TEST_CASE("run: every head against naive loops", "[run][property]") {
     const Trace t = run(in);
     using namespace test::ref;
     const Mat X = from_eigen(t.query.input);
-    const Mat Q = matmul(X, from_eigen(t.W_Q)), K = matmul(X, from_eigen(t.W_K)), V = matmul(X, from_eigen(t.W_V));
+    const Mat Q = matmul(X, from_eigen(t.layers[0].W_Q)), K = matmul(X, from_eigen(t.layers[0].W_K)), V = matmul(X, from_eigen(t.layers[0].W_V));
     Mat concat = zeros(5, 12);
     for (int h = 0; h < 3; ++h) {
         const Mat q = columns(Q, 4 * h, 4), k = columns(K, 4 * h, 4), v = columns(V, 4 * h, 4);
@@ -233,14 +233,14 @@ TEST_CASE("run: every head against naive loops", "[run][property]") {
             }
             const std::vector<double> w = softmax(logits);
             for (int j = 0; j < 5; ++j) {
-                REQUIRE(t.heads[h].logits(i, j) == Approx(logits[j]).margin(1e-12));
-                REQUIRE(t.heads[h].attention(i, j) == Approx(w[j]).margin(1e-12));
+                REQUIRE(t.layers[0].heads[h].logits(i, j) == Approx(logits[j]).margin(1e-12));
+                REQUIRE(t.layers[0].heads[h].attention(i, j) == Approx(w[j]).margin(1e-12));
                 for (int c = 0; c < 4; ++c) concat[i][4 * h + c] += w[j] * v[j][c];
             }
         }
     }
-    test::require_near(t.concat, to_eigen(concat), 1e-12);
-    test::require_near(t.output, to_eigen(matmul(concat, from_eigen(t.W_O))), 1e-12);
+    test::require_near(t.layers[0].concat, to_eigen(concat), 1e-12);
+    test::require_near(t.layers[0].output, to_eigen(matmul(concat, from_eigen(t.layers[0].W_O))), 1e-12);
 }
 
 TEST_CASE("run: n = 1 attends only to itself", "[run][edge]") {
@@ -249,12 +249,12 @@ TEST_CASE("run: n = 1 attends only to itself", "[run][edge]") {
         INFO("pe = " << attnscope::name(pe));
         REQUIRE(t.n() == 1);
         REQUIRE(t.m() == 1);
-        for (const auto& h : t.heads) {
+        for (const auto& h : t.layers[0].heads) {
             test::require_near(h.attention, Eigen::Matrix<double, 1, 1>(1.0), 0.0);
             test::require_near(h.output, h.V, 1e-15);  // weight 1 on the only value
         }
         // So output = input W_V W_O, whatever the queries and keys were.
-        test::require_near(t.output, t.query.input * t.W_V * t.W_O, 1e-12);
+        test::require_near(t.layers[0].output, t.query.input * t.layers[0].W_V * t.layers[0].W_O, 1e-12);
     }
 }
 
@@ -263,7 +263,7 @@ TEST_CASE("run: a fully masked row gives zero weights and zero output, no NaN", 
     const Trace t = run(small("<pad> a b", 8, 2, Positional::Rope, Mask::CausalPadding));
     REQUIRE(t.query.tokens == std::vector<std::string>{"<pad>", "a", "b"});
     REQUIRE_FALSE(t.allowed.row(0).any());
-    for (const auto& h : t.heads) {
+    for (const auto& h : t.layers[0].heads) {
         test::require_near(h.attention.row(0), Eigen::RowVector3d::Zero(), 0.0);
         test::require_near(h.output.row(0), Eigen::RowVector4d::Zero(), 0.0);
         REQUIRE((h.logits.row(0).array() == -INFINITY).all());
@@ -275,9 +275,9 @@ TEST_CASE("run: a fully masked row gives zero weights and zero output, no NaN", 
         REQUIRE(h.attention.row(2).sum() == Approx(1.0));
         REQUIRE(h.attention(1, 1) == Approx(1.0));  // row 1: key 0 padded, key 2 in the future
     }
-    test::require_near(t.concat.row(0), Eigen::RowVectorXd::Zero(8), 0.0);
-    test::require_near(t.output.row(0), Eigen::RowVectorXd::Zero(8), 0.0);
-    test::require_finite(t.output);
+    test::require_near(t.layers[0].concat.row(0), Eigen::RowVectorXd::Zero(8), 0.0);
+    test::require_near(t.layers[0].output.row(0), Eigen::RowVectorXd::Zero(8), 0.0);
+    test::require_finite(t.layers[0].output);
 }
 
 TEST_CASE("run: huge logits stay finite and give one-hot rows", "[run][edge]") {
@@ -287,12 +287,12 @@ TEST_CASE("run: huge logits stay finite and give one-hot rows", "[run][edge]") {
     edit_all(in, "Q", {{1e4, 0}, {1e4, 0}, {1e4, 0}});
     edit_all(in, "K", {{1, 0}, {2, 0}, {3, 0}});
     const Trace t = run(in);
-    const auto& h = t.heads[0];
+    const auto& h = t.layers[0].heads[0];
     test::require_near(h.logits.row(0), Eigen::RowVector3d(1e4, 2e4, 3e4) / std::sqrt(2.0), 1e-9);
     test::require_finite(h.logits);
     for (int i = 0; i < 3; ++i) test::require_near(h.attention.row(i), Eigen::RowVector3d(0, 0, 1), 0.0);
     for (int i = 0; i < 3; ++i) test::require_near(h.output.row(i), h.V.row(2), 0.0);
-    test::require_finite(t.output);
+    test::require_finite(t.layers[0].output);
 }
 
 TEST_CASE("run: the smallest temperature with the largest edits stays finite", "[run][edge]") {
@@ -303,10 +303,10 @@ TEST_CASE("run: the smallest temperature with the largest edits stays finite", "
     edit_all(in, "Q", {{1e6, 0}, {-1e6, 0}, {1e6, 1e6}});
     edit_all(in, "K", {{1e5, 0}, {5e5, 0}, {1e6, 0}});
     const Trace t = run(in);
-    const auto& h = t.heads[0];
+    const auto& h = t.layers[0].heads[0];
     test::require_finite(h.logits);
     test::require_finite(h.attention);
-    test::require_finite(t.output);
+    test::require_finite(t.layers[0].output);
     // row 0: logits grow with j -> all weight on key 2; row 1: they fall with j -> key 0
     test::require_near(h.attention.row(0), Eigen::RowVector3d(0, 0, 1), 0.0);
     test::require_near(h.attention.row(1), Eigen::RowVector3d(1, 0, 0), 0.0);
@@ -324,7 +324,7 @@ TEST_CASE("run: cross-attention with different lengths", "[run][cross]") {
     REQUIRE(t.keys.tokens == std::vector<std::string>{"le", "chat", "est", "assis", "sur", "le", "tapis", "<pad>",
                                                      "<pad>"});
     REQUIRE(t.query.tokens == std::vector<std::string>{"the", "cat", "sat"});
-    for (const auto& h : t.heads) {
+    for (const auto& h : t.layers[0].heads) {
         REQUIRE((h.Q.rows() == 3 && h.Q.cols() == 4));
         REQUIRE((h.K.rows() == 9 && h.K.cols() == 4));
         REQUIRE((h.V.rows() == 9 && h.V.cols() == 4));
@@ -335,23 +335,23 @@ TEST_CASE("run: cross-attention with different lengths", "[run][cross]") {
         REQUIRE(h.attention.col(7).isZero(0.0));
         REQUIRE(h.attention.col(8).isZero(0.0));
     }
-    REQUIRE((t.output.rows() == 3 && t.output.cols() == 16));
+    REQUIRE((t.layers[0].output.rows() == 3 && t.layers[0].output.cols() == 16));
     // K and V come from the cross text: its input times W_K, W_V (naive products).
-    test::require_near(t.K, test::ref::to_eigen(test::ref::matmul(test::ref::from_eigen(t.keys.input),
-                                                                  test::ref::from_eigen(t.W_K))),
+    test::require_near(t.layers[0].K, test::ref::to_eigen(test::ref::matmul(test::ref::from_eigen(t.keys.input),
+                                                                  test::ref::from_eigen(t.layers[0].W_K))),
                        1e-12);
-    test::require_near(t.V, test::ref::to_eigen(test::ref::matmul(test::ref::from_eigen(t.keys.input),
-                                                                  test::ref::from_eigen(t.W_V))),
+    test::require_near(t.layers[0].V, test::ref::to_eigen(test::ref::matmul(test::ref::from_eigen(t.keys.input),
+                                                                  test::ref::from_eigen(t.layers[0].W_V))),
                        1e-12);
     // "le" appears twice in the cross text: same embedding, rows 0 and 5.
     test::require_near(t.keys.embeddings.row(0), t.keys.embeddings.row(5), 0.0);
     // Changing the query text leaves K alone; changing the cross text changes it.
     Inputs other_query = in;
     other_query.text = "a dog ran away";
-    test::require_near(run(other_query).K, t.K, 0.0);
+    test::require_near(run(other_query).layers[0].K, t.layers[0].K, 0.0);
     Inputs other_cross = in;
     other_cross.cross_text = "un chien court vite sur la route";
-    REQUIRE((run(other_cross).K - t.K).norm() > 0.1);
+    REQUIRE((run(other_cross).layers[0].K - t.layers[0].K).norm() > 0.1);
 }
 
 TEST_CASE("run: the inputs to attention are embeddings + positional", "[run][positional]") {
@@ -385,16 +385,16 @@ TEST_CASE("run: RoPE rotates each head's Q and K by position", "[run][rope]") {
         for (int i = 0; i < 6; ++i) {
             std::vector<double> q(4), k(4);
             for (int c = 0; c < 4; ++c) {
-                q[c] = t.Q(i, 4 * h + c);
-                k[c] = t.K(i, 4 * h + c);
+                q[c] = t.layers[0].Q(i, 4 * h + c);
+                k[c] = t.layers[0].K(i, 4 * h + c);
             }
             const std::vector<double> rq = test::ref::rope(q, i), rk = test::ref::rope(k, i);
             for (int c = 0; c < 4; ++c) {
-                REQUIRE(t.heads[h].Q(i, c) == Approx(rq[c]).margin(1e-13));
-                REQUIRE(t.heads[h].K(i, c) == Approx(rk[c]).margin(1e-13));
+                REQUIRE(t.layers[0].heads[h].Q(i, c) == Approx(rq[c]).margin(1e-13));
+                REQUIRE(t.layers[0].heads[h].K(i, c) == Approx(rk[c]).margin(1e-13));
             }
             // V is not rotated.
-            test::require_near(t.heads[h].V.row(i), t.V.block(i, 4 * h, 1, 4), 0.0);
+            test::require_near(t.layers[0].heads[h].V.row(i), t.layers[0].V.block(i, 4 * h, 1, 4), 0.0);
         }
 }
 
@@ -403,34 +403,34 @@ TEST_CASE("run: ALiBi and relative biases enter the logits", "[run][alibi][relat
         Inputs in = small("the cat sat on the mat", 16, 4, Positional::Alibi, Mask::Causal);
         in.temperature = 2.0;
         const Trace t = run(in);
-        test::require_near(t.alibi_slopes, test::ref::alibi_slopes(4), 1e-15);  // 1/4, 1/16, 1/64, 1/256
+        test::require_near(t.layers[0].alibi_slopes, test::ref::alibi_slopes(4), 1e-15);  // 1/4, 1/16, 1/64, 1/256
         for (int h = 0; h < 4; ++h)
             for (int i = 0; i < 6; ++i)
                 for (int j = 0; j <= i; ++j) {
                     const double slope = std::pow(2.0, -2.0 * (h + 1));
-                    REQUIRE(t.heads[h].bias(i, j) == Approx(-slope * std::abs(i - j)).margin(1e-15));
-                    REQUIRE(t.heads[h].logits(i, j) ==
-                            Approx((t.heads[h].scores(i, j) / 2.0 - slope * (i - j)) / 2.0).margin(1e-13));
+                    REQUIRE(t.layers[0].heads[h].bias(i, j) == Approx(-slope * std::abs(i - j)).margin(1e-15));
+                    REQUIRE(t.layers[0].heads[h].logits(i, j) ==
+                            Approx((t.layers[0].heads[h].scores(i, j) / 2.0 - slope * (i - j)) / 2.0).margin(1e-13));
                 }
     }
     SECTION("relative: table[h, bucket(j - i)], bidirectional unless causal") {
         for (Mask mask : {Mask::None, Mask::Causal}) {
             const Trace t = run(small("the cat sat on the mat", 16, 2, Positional::Relative, mask));
-            REQUIRE(t.relative_table.rows() == 2);
-            REQUIRE(t.relative_table.cols() == 32);
+            REQUIRE(t.layers[0].relative_table.rows() == 2);
+            REQUIRE(t.layers[0].relative_table.cols() == 32);
             for (int h = 0; h < 2; ++h)
                 for (int i = 0; i < 6; ++i)
                     for (int j = 0; j < 6; ++j) {
-                        const double b = t.relative_table(h, test::ref::t5_bucket(j - i, mask == Mask::None));
-                        REQUIRE(t.heads[h].bias(i, j) == b);
+                        const double b = t.layers[0].relative_table(h, test::ref::t5_bucket(j - i, mask == Mask::None));
+                        REQUIRE(t.layers[0].heads[h].bias(i, j) == b);
                         if (t.allowed(i, j))
-                            REQUIRE(t.heads[h].logits(i, j) ==
-                                    Approx(t.heads[h].scores(i, j) / std::sqrt(8.0) + b).margin(1e-13));
+                            REQUIRE(t.layers[0].heads[h].logits(i, j) ==
+                                    Approx(t.layers[0].heads[h].scores(i, j) / std::sqrt(8.0) + b).margin(1e-13));
                     }
         }
     }
     SECTION("no bias without alibi or relative") {
-        REQUIRE(run(small("a b", 4, 2, Positional::Rope)).heads[0].bias.size() == 0);
+        REQUIRE(run(small("a b", 4, 2, Positional::Rope)).layers[0].heads[0].bias.size() == 0);
     }
 }
 
@@ -441,10 +441,10 @@ TEST_CASE("run: temperature divides the logits", "[run][property]") {
     const Trace t05 = run(in);
     for (int h = 0; h < 4; ++h) {
         // masked cells stay -inf; the others double (x / 0.5 = 2x)
-        test::require_near(t05.heads[h].logits, 2.0 * t1.heads[h].logits, 1e-12);
+        test::require_near(t05.layers[0].heads[h].logits, 2.0 * t1.layers[0].heads[h].logits, 1e-12);
         // a lower temperature sharpens each row: the top weight grows
         for (int i = 1; i < 6; ++i)
-            REQUIRE(t05.heads[h].attention.row(i).maxCoeff() > t1.heads[h].attention.row(i).maxCoeff());
+            REQUIRE(t05.layers[0].heads[h].attention.row(i).maxCoeff() > t1.layers[0].heads[h].attention.row(i).maxCoeff());
     }
 }
 
@@ -459,20 +459,20 @@ TEST_CASE("run: an edit overrides one cell only", "[run][edit][embedding]") {
             if (matrix == "embeddings") return tr.query.embeddings;
             if (matrix == "positional") return tr.query.positional;
             if (matrix == "input") return tr.query.input;
-            if (matrix == "W_Q") return tr.W_Q;
-            if (matrix == "W_K") return tr.W_K;
-            if (matrix == "W_V") return tr.W_V;
-            if (matrix == "W_O") return tr.W_O;
-            if (matrix == "Q") return tr.Q;
-            if (matrix == "K") return tr.K;
-            return tr.V;
+            if (matrix == "W_Q") return tr.layers[0].W_Q;
+            if (matrix == "W_K") return tr.layers[0].W_K;
+            if (matrix == "W_V") return tr.layers[0].W_V;
+            if (matrix == "W_O") return tr.layers[0].W_O;
+            if (matrix == "Q") return tr.layers[0].Q;
+            if (matrix == "K") return tr.layers[0].K;
+            return tr.layers[0].V;
         };
         INFO("edited " << matrix << "[4,3]");
         Matrix expected = pick(t0);
         expected(4, 3) = 5.25;
         test::require_near(pick(t), expected, 0.0);
         // ...and the change flows downstream.
-        REQUIRE((t.output - t0.output).norm() > 1e-6);
+        REQUIRE((t.layers[0].output - t0.layers[0].output).norm() > 1e-6);
     }
     SECTION("an embedding edit belongs to a position, not to the token") {
         Inputs in = base;
@@ -548,4 +548,113 @@ TEST_CASE("run: bad inputs throw attnscope::Error with a helpful message", "[run
     SECTION("too many attention cells") {
         REQUIRE_ERROR(run(small(words(1024), 16, 16)), "attention cells");
     }
+}
+
+TEST_CASE("run: forward_count adds exactly one per run() call", "[run][count]") {
+    const Inputs in = small("the cat sat on the mat", 8, 2, Positional::Rope, Mask::Causal);
+    const long long before = attnscope::forward_count();
+    const Trace t = run(in);
+    REQUIRE(attnscope::forward_count() == before + 1);
+    (void)run(in);
+    REQUIRE(attnscope::forward_count() == before + 2);
+    Inputs cross = small("the cat", 8, 2);
+    cross.cross_text = "le chat est assis";
+    (void)run(cross);
+    REQUIRE(attnscope::forward_count() == before + 3);
+    // Choosing another layer or head to view is no forward pass, and neither is vary().
+    (void)t.layer(0);
+    (void)attnscope::head_stages(t, 0, 1);
+    attnscope::VariantParams local;
+    local.kind = attnscope::VariantKind::Local;
+    (void)attnscope::vary(t, local);
+    REQUIRE(attnscope::forward_count() == before + 3);
+    for (int k = 1; k <= 5; ++k) {
+        (void)run(in);
+        REQUIRE(attnscope::forward_count() == before + 3 + k);
+    }
+}
+
+TEST_CASE("run: the synthetic engine is one layer with its mean attention and rollout", "[run][layers]") {
+    for (const char* text : {"the cat sat on the mat", "<pad> a b c"}) {
+        INFO("text: " << text);
+        const Trace t = run(small(text, 16, 4, Positional::Sinusoidal, Mask::CausalPadding));
+        REQUIRE_FALSE(t.has_model());
+        REQUIRE(t.layers.size() == 1);
+        REQUIRE(t.layer_count() == 1);
+        REQUIRE(t.head_count() == 4);
+        const attnscope::LayerTrace& layer = t.layers[0];
+        const int n = t.n();
+        // What the projections see: the text's input, both sides (self-attention).
+        test::require_near(layer.input, t.query.input, 0.0);
+        test::require_near(layer.attention_input, t.query.input, 0.0);
+        test::require_near(layer.key_input, t.query.input, 0.0);
+        // mean_attention(i, j) = (A_0(i, j) + A_1(i, j) + A_2(i, j) + A_3(i, j)) / 4, cell by cell.
+        Matrix mean = Matrix::Zero(n, n);
+        for (int i = 0; i < n; ++i)
+            for (int j = 0; j < n; ++j) {
+                double sum = 0;
+                for (int h = 0; h < 4; ++h) sum += layer.heads[h].attention(i, j);
+                mean(i, j) = sum / 4;
+            }
+        test::require_near(layer.mean_attention, mean, 1e-15);
+        // rollout: row i of 0.5 mean + 0.5 I, divided by its sum; every row sums to 1.
+        REQUIRE(layer.rollout.rows() == n);
+        REQUIRE(layer.rollout.cols() == n);
+        Matrix rollout(n, n);
+        for (int i = 0; i < n; ++i) {
+            double sum = 0;
+            for (int j = 0; j < n; ++j) sum += rollout(i, j) = 0.5 * mean(i, j) + (i == j ? 0.5 : 0.0);
+            for (int j = 0; j < n; ++j) rollout(i, j) /= sum;
+        }
+        test::require_near(layer.rollout, rollout, 1e-14);
+        for (int i = 0; i < n; ++i) {
+            INFO("rollout row " << i);
+            REQUIRE(layer.rollout.row(i).sum() == Approx(1.0).margin(1e-12));
+            REQUIRE((layer.rollout.row(i).array() >= 0).all());
+        }
+    }
+    SECTION("cross-attention: mean attention over the keys, no rollout") {
+        Inputs in = small("the cat", 8, 2);
+        in.cross_text = "le chat est assis";
+        const Trace t = run(in);
+        REQUIRE(t.layers.size() == 1);
+        const attnscope::LayerTrace& layer = t.layers[0];
+        test::require_near(layer.mean_attention, (layer.heads[0].attention + layer.heads[1].attention) / 2, 1e-15);
+        REQUIRE(layer.mean_attention.rows() == 2);
+        REQUIRE(layer.mean_attention.cols() == 4);
+        REQUIRE(layer.rollout.size() == 0);
+        test::require_near(layer.key_input, t.keys.input, 0.0);
+    }
+}
+
+namespace {
+
+// A backend that refuses every input: run() must fall back to the CPU and say why.
+class RefusingBackend final : public attnscope::LayerBackend {
+public:
+    attnscope::Backend kind() const override { return attnscope::Backend::Gpu; }
+    std::string unsupported(const Inputs&) const override { return "this test's backend runs nothing"; }
+    void attend(Trace&) override { FAIL("attend() called on a backend that refused the inputs"); }
+};
+
+}  // namespace
+
+TEST_CASE("run: asking for the GPU without a backend that can run it falls back to the CPU and says why",
+          "[run][backend]") {
+    Inputs in = small("the cat sat", 8, 2);
+    const Trace cpu = run(in);
+    REQUIRE(cpu.backend == attnscope::Backend::Cpu);
+    REQUIRE(cpu.backend_note.empty());
+    in.backend = attnscope::Backend::Gpu;
+    const Trace none = run(in);  // no backend in the context
+    REQUIRE(none.backend == attnscope::Backend::Cpu);
+    REQUIRE(none.backend_note.find("OpenGL 4.3") != std::string::npos);
+    test::require_near(none.layers[0].output, cpu.layers[0].output, 0.0);
+    RefusingBackend refusing;
+    attnscope::RunContext context;
+    context.backend = &refusing;
+    const Trace refused = run(in, context);
+    REQUIRE(refused.backend == attnscope::Backend::Cpu);
+    REQUIRE(refused.backend_note == "this test's backend runs nothing: ran on the CPU");
+    test::require_near(refused.layers[0].output, cpu.layers[0].output, 0.0);
 }

@@ -1,7 +1,7 @@
-// Tests engine/src/trace_json.cpp: the trace JSON (schema attnscope.trace/1) holds enough to
+// Tests engine/src/trace_json.cpp: the trace JSON (schema attnscope.trace/2) holds enough to
 // recompute every stage. Each case writes a trace with to_json, dumps it to text, parses it back,
-// and recomputes Q/K/V, scores, biases, logits, attention and outputs with naive loops here,
-// from `input`, `weights` and `config` alone.
+// and recomputes Q/K/V, scores, biases, logits, attention, outputs, the mean attention and the
+// rollout with naive loops here, from `input`, the layer's `weights` and `config` alone.
 #include "attnscope/trace_json.hpp"
 
 #include <cmath>
@@ -33,8 +33,18 @@ void apply_edits(Mat& m, const json& config, const std::string& name) {
 // Recomputes every stage of a parsed trace and compares it with what the trace says.
 void recompute_and_compare(const json& j) {
     using namespace test::ref;
-    REQUIRE(j.at("schema") == "attnscope.trace/1");
+    REQUIRE(j.at("schema") == "attnscope.trace/2");
     const json& config = j.at("config");
+    // One shape for every model: the synthetic engine is one layer; the layer shown is view state.
+    REQUIRE(config.at("layers") == 1);
+    REQUIRE_FALSE(config.contains("layer"));
+    for (const char* gone : {"weights", "heads", "concat", "output", "exact_output", "comparison"}) {
+        INFO("top-level " << gone << " moved into layers[]");
+        REQUIRE_FALSE(j.contains(gone));
+    }
+    REQUIRE(j.at("layers").size() == 1u);
+    const json& L = j.at("layers").at(0);
+    REQUIRE(L.at("index") == 0);
     const int d_model = config.at("d_model"), H = config.at("heads"), d = config.at("d_head");
     const std::string pe = config.at("pe"), mask_name = config.at("mask");
     const double T = config.at("temperature");
@@ -61,13 +71,25 @@ void recompute_and_compare(const json& j) {
         test::require_near(to_eigen(mat(side->at("input"))), to_eigen(X), 1e-15);
     }
 
+    // The layer's inputs: the residual stream is the text's input; the projections see it (and the
+    // key/value projections the cross text's input, written only for cross-attention).
+    test::require_near(to_eigen(mat(L.at("input"))), to_eigen(mat(j.at("input"))), 0.0);
+    test::require_near(to_eigen(mat(L.at("attention_input"))), to_eigen(mat(j.at("input"))), 0.0);
+    if (cross)
+        test::require_near(to_eigen(mat(L.at("key_input"))), to_eigen(mat(kv.at("input"))), 0.0);
+    else
+        REQUIRE_FALSE(L.contains("key_input"));
+
     // Projections, then the config's Q/K/V edits.
-    const Mat X = mat(j.at("input")), Xk = mat(kv.at("input"));
-    const json& w = j.at("weights");
+    const Mat X = mat(L.at("attention_input")), Xk = cross ? mat(L.at("key_input")) : X;
+    const json& w = L.at("weights");
     Mat Q = matmul(X, mat(w.at("W_Q"))), K = matmul(Xk, mat(w.at("W_K"))), V = matmul(Xk, mat(w.at("W_V")));
     apply_edits(Q, config, "Q");
     apply_edits(K, config, "K");
     apply_edits(V, config, "V");
+    test::require_near(to_eigen(mat(L.at("Q"))), to_eigen(Q), 1e-12);
+    test::require_near(to_eigen(mat(L.at("K"))), to_eigen(K), 1e-12);
+    test::require_near(to_eigen(mat(L.at("V"))), to_eigen(V), 1e-12);
 
     // Mask from the tokens: causal hides j > i; padding masks hide "<pad>" keys.
     const bool causal = mask_name == "causal" || mask_name == "causal+padding";
@@ -93,11 +115,14 @@ void recompute_and_compare(const json& j) {
         REQUIRE_FALSE(w.contains("relative_bias_table"));
     }
 
-    REQUIRE(j.at("heads").size() == static_cast<size_t>(H));
+    REQUIRE(L.at("heads").size() == static_cast<size_t>(H));
     Mat concat = zeros(n, d_model);
+    Mat mean_attention = zeros(n, m);
     for (int h = 0; h < H; ++h) {
         INFO("head " << h);
-        const json& jh = j.at("heads").at(h);
+        const json& jh = L.at("heads").at(h);
+        REQUIRE(jh.at("kv_head") == h);
+        REQUIRE_FALSE(jh.contains("variant"));  // dense: no variant record
         Mat q = columns(Q, h * d, d), k = columns(K, h * d, d);
         const Mat v = columns(V, h * d, d);
         if (pe == "rope") {
@@ -119,6 +144,7 @@ void recompute_and_compare(const json& j) {
                 REQUIRE(jh.at("logits").at(i).at(c).is_null() == !allowed[i][c]);
             }
             attention[i] = softmax(logits[i]);
+            for (int c = 0; c < m; ++c) mean_attention[i][c] += attention[i][c] / H;
             for (int c = 0; c < m; ++c)
                 for (int t = 0; t < d; ++t) out[i][t] += attention[i][c] * v[c][t];
             for (int t = 0; t < d; ++t) concat[i][h * d + t] = out[i][t];
@@ -136,8 +162,24 @@ void recompute_and_compare(const json& j) {
         test::require_near(to_eigen(mat(jh.at("attention"))), to_eigen(attention), 1e-11);
         test::require_near(to_eigen(mat(jh.at("output"))), to_eigen(out), 1e-11);
     }
-    test::require_near(to_eigen(mat(j.at("concat"))), to_eigen(concat), 1e-11);
-    test::require_near(to_eigen(mat(j.at("output"))), to_eigen(matmul(concat, mat(w.at("W_O")))), 1e-10);
+    test::require_near(to_eigen(mat(L.at("concat"))), to_eigen(concat), 1e-11);
+    test::require_near(to_eigen(mat(L.at("output"))), to_eigen(matmul(concat, mat(w.at("W_O")))), 1e-10);
+    // Dense: no exact output beside the output, no comparison.
+    REQUIRE_FALSE(L.contains("exact_output"));
+    REQUIRE_FALSE(L.contains("comparison"));
+    test::require_near(to_eigen(mat(L.at("mean_attention"))), to_eigen(mean_attention), 1e-11);
+    if (cross) {
+        REQUIRE_FALSE(L.contains("rollout"));
+    } else {
+        // One layer's rollout: rows of 0.5 A + 0.5 I, each divided by its sum.
+        Mat rollout = zeros(n, n);
+        for (int i = 0; i < n; ++i) {
+            double sum = 0;
+            for (int c = 0; c < n; ++c) sum += rollout[i][c] = 0.5 * mean_attention[i][c] + (i == c ? 0.5 : 0.0);
+            for (int c = 0; c < n; ++c) rollout[i][c] /= sum;
+        }
+        test::require_near(to_eigen(mat(L.at("rollout"))), to_eigen(rollout), 1e-11);
+    }
 }
 
 json round_trip(const Inputs& in) { return json::parse(attnscope::to_json(attnscope::run(in)).dump()); }
@@ -172,8 +214,9 @@ TEST_CASE("trace JSON round trip: relative bias, causal+padding, a fully masked 
     in.temperature = 1.5;
     const json j = round_trip(in);
     // row 0 has no allowed key: every logit null, every weight 0
-    for (const json& v : j.at("heads").at(0).at("logits").at(0)) REQUIRE(v.is_null());
-    for (const json& v : j.at("heads").at(0).at("attention").at(0)) REQUIRE(v.get<double>() == 0.0);
+    const json& head0 = j.at("layers").at(0).at("heads").at(0);
+    for (const json& v : head0.at("logits").at(0)) REQUIRE(v.is_null());
+    for (const json& v : head0.at("attention").at(0)) REQUIRE(v.get<double>() == 0.0);
     recompute_and_compare(j);
 }
 
@@ -239,7 +282,10 @@ TEST_CASE("trace JSON config records every option", "[trace_json]") {
     REQUIRE(c.at("n") == 3);
     REQUIRE(c.at("m") == 3);
     REQUIRE(c.at("backend") == "cpu");
+    REQUIRE_FALSE(c.contains("backend_note"));  // cpu was asked for
     REQUIRE(c.at("variant") == "dense");
+    REQUIRE(c.at("layers") == 1);
+    REQUIRE_FALSE(c.contains("layer"));
     REQUIRE(c.at("edits") == json::parse(R"([{"matrix":"W_Q","row":1,"col":2,"value":0.5}])"));
     // The config reads back to the same Inputs.
     REQUIRE(attnscope::inputs_from_json(c) == in);
@@ -297,8 +343,10 @@ TEST_CASE("config.backend is the backend that ran; inputs keep the one asked for
     in.text = "a b";
     in.backend = attnscope::Backend::Gpu;
     REQUIRE(attnscope::inputs_from_json(attnscope::inputs_to_json(in)).backend == attnscope::Backend::Gpu);
-    attnscope::Trace t = attnscope::run(in);  // the CPU engine ran, whatever was asked
+    attnscope::Trace t = attnscope::run(in);  // no GPU backend in the context: the CPU ran, and says why
+    REQUIRE(t.backend == attnscope::Backend::Cpu);
     REQUIRE(attnscope::to_json(t).at("config").at("backend") == "cpu");
+    REQUIRE(attnscope::to_json(t).at("config").at("backend_note").get<std::string>().find("OpenGL 4.3") != std::string::npos);
     t.backend = attnscope::Backend::Gpu;
     REQUIRE(attnscope::to_json(t).at("config").at("backend") == "gpu");
 }

@@ -283,18 +283,19 @@ Inputs variant_inputs(int n, const VariantParams& v, Mask mask = Mask::None, Pos
 void require_exact_through_run(const Inputs& in, double eps) {
     const Trace t = as::run(in);
     REQUIRE(t.has_variant());
-    for (int h = 0; h < static_cast<int>(t.heads.size()); ++h) {
+    for (int h = 0; h < static_cast<int>(t.layers[0].heads.size()); ++h) {
         INFO("head " << h);
-        const as::HeadTrace& head = t.heads[h];
+        const as::HeadTrace& head = t.layers[0].heads[h];
+        REQUIRE(head.variant.has_value());
         // head.bias is ALiBi's or the relative table's (tested in positional.test.cpp); empty otherwise.
         const Matrix exact = ref_softmax(ref_logits(head.Q, head.K, in.temperature, &t.allowed, head.bias));
-        test::require_near(head.exact_attention, exact, 1e-12);
-        test::require_near(head.exact_output, Matrix(exact * head.V), 1e-12);
+        test::require_near(head.variant->exact_attention, exact, 1e-12);
+        test::require_near(head.variant->exact_output, Matrix(exact * head.V), 1e-12);
         test::require_near(head.attention, exact, eps);
-        test::require_near(head.output, head.exact_output, eps * (1 + head.V.cwiseAbs().maxCoeff()) * t.m());
+        test::require_near(head.output, head.variant->exact_output, eps * (1 + head.V.cwiseAbs().maxCoeff()) * t.m());
     }
-    test::require_near(t.output, t.exact_output, 1e3 * eps);
-    REQUIRE(t.output_error <= 1e2 * eps);
+    test::require_near(t.layers[0].output, t.layers[0].exact_output, 1e3 * eps);
+    REQUIRE(t.layers[0].output_error <= 1e2 * eps);
 }
 
 MaskMatrix mask_from_json(const json& rows) {
@@ -768,7 +769,7 @@ TEST_CASE("variants: performer error shrinks with features through run()", "[var
             Inputs in = variant_inputs(1, v, Mask::None, Positional::None, 64, 8, seed);
             in.text = "the cat sat on the mat because it was tired and then slept";
             const Trace t = as::run(in);
-            for (const as::HeadTrace& h : t.heads) {
+            for (const as::HeadTrace& h : t.layers[0].heads) {
                 sum += rel_frobenius(h.attention, ref_softmax(ref_logits(h.Q, h.K, 1.0)));
                 ++count;
             }
@@ -820,13 +821,14 @@ TEST_CASE("variants: run() with nystrom landmarks = n reproduces exact attention
         // The tolerance is justified per head: |A_eff - S|_F <= |S|_F^2 |Z - S^-1|_2, bounded from S's
         // singular values (pinv_error_bound); it must be far below 1e-6.
         const Trace t = as::run(in);
-        for (const as::HeadTrace& h : t.heads) {
+        for (const as::HeadTrace& h : t.layers[0].heads) {
+            REQUIRE(h.variant.has_value());
             const Matrix S = ref_softmax(ref_logits(h.Q, h.K, 1.0));
             const double bound = S.norm() * S.norm() * pinv_error_bound(S, kExactPinvIterations);
             INFO("n = " << n << ", bound = " << bound);
             REQUIRE(bound < 1e-9);
-            test::require_near(h.Q_landmarks, h.Q, 0.0);
-            test::require_near(h.K_landmarks, h.K, 0.0);
+            test::require_near(h.variant->Q_landmarks, h.Q, 0.0);
+            test::require_near(h.variant->K_landmarks, h.K, 0.0);
         }
         require_exact_through_run(in, 1e-6);
     }
@@ -838,16 +840,17 @@ TEST_CASE("variants: linformer in run() uses k x m random projections, so k = n 
     VariantParams v = params(VariantKind::Linformer);
     v.k = 6;
     const Trace t = as::run(variant_inputs(6, v));
-    for (const as::HeadTrace& h : t.heads) {
-        REQUIRE(h.E.rows() == 6);
-        REQUIRE(h.E.cols() == 6);
-        REQUIRE(h.F.rows() == 6);
-        REQUIRE((h.E - h.F).norm() > 0.1);
-        const Matrix P = ref_softmax(ref_logits(h.Q, Matrix(h.E * h.K), 1.0));
-        test::require_near(h.attention, Matrix(P * h.F), 1e-13);
+    for (const as::HeadTrace& h : t.layers[0].heads) {
+        REQUIRE(h.variant.has_value());
+        REQUIRE(h.variant->E.rows() == 6);
+        REQUIRE(h.variant->E.cols() == 6);
+        REQUIRE(h.variant->F.rows() == 6);
+        REQUIRE((h.variant->E - h.variant->F).norm() > 0.1);
+        const Matrix P = ref_softmax(ref_logits(h.Q, Matrix(h.variant->E * h.K), 1.0));
+        test::require_near(h.attention, Matrix(P * h.variant->F), 1e-13);
     }
-    REQUIRE((t.heads[0].E - t.heads[1].E).norm() > 0.1);  // each head its own draw
-    REQUIRE(t.output_error > 1e-3);
+    REQUIRE((t.layers[0].heads[0].variant->E - t.layers[0].heads[1].variant->E).norm() > 0.1);  // each head its own draw
+    REQUIRE(t.layers[0].output_error > 1e-3);
 }
 
 // =============================================================================================
@@ -879,7 +882,8 @@ TEST_CASE("variants: every normalized variant's rows sum to 1 through run(), wit
                 INFO(as::name(v.kind) << ", mask = " << as::name(mask) << ", pe = " << as::name(pe));
                 const Trace t = as::run(variant_inputs(13, v, mask, pe, 16, 4, 11, 0.9));
                 REQUIRE(t.n() == 13);
-                for (const as::HeadTrace& h : t.heads) {
+                for (const as::HeadTrace& h : t.layers[0].heads) {
+                    REQUIRE(h.variant.has_value());
                     test::require_finite(h.attention);
                     for (int i = 0; i < t.n(); ++i) {
                         INFO("row " << i);
@@ -887,7 +891,7 @@ TEST_CASE("variants: every normalized variant's rows sum to 1 through run(), wit
                         for (int j = 0; j < t.m(); ++j) {
                             REQUIRE(h.attention(i, j) >= 0);
                             if (mask == Mask::Causal && j > i) REQUIRE(h.attention(i, j) == 0);
-                            if (as::is_sparse(v.kind) && !h.pattern(i, j)) REQUIRE(h.attention(i, j) == 0);
+                            if (as::is_sparse(v.kind) && !h.variant->pattern(i, j)) REQUIRE(h.attention(i, j) == 0);
                         }
                     }
                 }
@@ -959,20 +963,25 @@ TEST_CASE("variants: every variant's attention and output are recomputed from to
             const MaskMatrix allowed = mask_from_json(j.at("mask"));
             require_same_mask(allowed, c.mask == Mask::Causal ? causal(n) : all_true(n, m));
 
+            REQUIRE(j.at("layers").size() == 1u);
+            const json& layer = j.at("layers").at(0);
+            REQUIRE(layer.at("heads").size() == static_cast<std::size_t>(H));
             Matrix concat(n, H * d), exact_concat(n, H * d);
             for (int h = 0; h < H; ++h) {
                 INFO("head " << h);
-                const json& head = j.at("heads").at(h);
+                const json& head = layer.at("heads").at(h);
+                // What the variant used, and the exact result beside it, are in the head's variant record.
+                const json& rec = head.at("variant");
                 const Matrix Q = M(head.at("Q")), K = M(head.at("K")), V = M(head.at("V"));
                 const Matrix logits = ref_logits(Q, K, T, &allowed);
                 const Matrix exact = ref_softmax(logits);
-                test::require_near(M(head.at("exact_attention")), exact, 1e-12);
-                test::require_near(M(head.at("exact_output")), Matrix(exact * V), 1e-12);
+                test::require_near(M(rec.at("exact_attention")), exact, 1e-12);
+                test::require_near(M(rec.at("exact_output")), Matrix(exact * V), 1e-12);
 
                 Matrix A;
                 double eps = 1e-12;
                 if (kind == "local" || kind == "strided" || kind == "fixed" || kind == "bigbird" || kind == "topk") {
-                    const MaskMatrix pattern = mask_from_json(head.at("pattern"));
+                    const MaskMatrix pattern = mask_from_json(rec.at("pattern"));
                     if (kind == "local")
                         require_same_mask(pattern, ref_local(n, m, vj.at("window").get<int>(), vj.at("dilation").get<int>(),
                                                              vj.at("global_tokens").get<std::vector<int>>()));
@@ -989,11 +998,11 @@ TEST_CASE("variants: every variant's attention and output are recomputed from to
                     test::require_near(M(head.at("logits")), sparse_logits, 1e-12);
                     A = ref_softmax(sparse_logits);
                 } else if (kind == "linformer") {
-                    const Matrix E = M(head.at("E")), F = M(head.at("F"));
+                    const Matrix E = M(rec.at("E")), F = M(rec.at("F"));
                     REQUIRE(E.rows() == vj.at("k").get<int>());
                     A = ref_softmax(ref_logits(Q, Matrix(E * K), T)) * F;
                 } else if (kind == "nystrom") {
-                    const Matrix Ql = M(head.at("Q_landmarks")), Kl = M(head.at("K_landmarks"));
+                    const Matrix Ql = M(rec.at("Q_landmarks")), Kl = M(rec.at("K_landmarks"));
                     test::require_near(Ql, ref_segment_means(Q, vj.at("landmarks").get<int>()), 1e-15);
                     test::require_near(Kl, ref_segment_means(K, vj.at("landmarks").get<int>()), 1e-15);
                     const NystromRef r = ref_nystrom(Q, K, Ql, Kl, T);
@@ -1002,13 +1011,13 @@ TEST_CASE("variants: every variant's attention and output are recomputed from to
                     A = r.effective;
                     eps = 1e-6;
                 } else if (kind == "performer") {
-                    const Matrix W = M(head.at("features"));
+                    const Matrix W = M(rec.at("features"));
                     REQUIRE(W.rows() == vj.at("features").get<int>());
                     REQUIRE(W.cols() == d);
                     require_block_orthogonal(W, d);
                     A = ref_performer(Q, K, W, T, allowed);
                 } else if (kind == "svd") {
-                    const json& s = head.at("svd");
+                    const json& s = rec.at("svd");
                     const Matrix U = M(s.at("U")), Vr = M(s.at("V"));
                     const std::vector<double> S = s.at("S").get<std::vector<double>>();
                     const int r = vj.at("rank");
@@ -1031,13 +1040,13 @@ TEST_CASE("variants: every variant's attention and output are recomputed from to
                 concat.middleCols(h * d, d) = M(head.at("output"));
                 exact_concat.middleCols(h * d, d) = exact * V;
             }
-            const Matrix W_O = M(j.at("weights").at("W_O"));
-            test::require_near(M(j.at("concat")), concat, 0.0);
-            test::require_near(M(j.at("output")), Matrix(concat * W_O), 1e-12);
+            const Matrix W_O = M(layer.at("weights").at("W_O"));
+            test::require_near(M(layer.at("concat")), concat, 0.0);
+            test::require_near(M(layer.at("output")), Matrix(concat * W_O), 1e-12);
             const Matrix exact_output = exact_concat * W_O;
-            test::require_near(M(j.at("exact_output")), exact_output, 1e-12);
-            REQUIRE(j.at("comparison").at("output_error").get<double>() ==
-                    Approx(rel_frobenius(M(j.at("output")), exact_output)).margin(1e-12));
+            test::require_near(M(layer.at("exact_output")), exact_output, 1e-12);
+            REQUIRE(layer.at("comparison").at("output_error").get<double>() ==
+                    Approx(rel_frobenius(M(layer.at("output")), exact_output)).margin(1e-12));
         }
     }
 }

@@ -43,6 +43,14 @@ gpu::Device& device() {
     return gpu->device;
 }
 
+// run() on the GPU: the device as the context's LayerBackend.
+Trace run_gpu(const Inputs& in) {
+    gpu::DeviceBackend backend(device());
+    attnscope::RunContext context;
+    context.backend = &backend;
+    return attnscope::run(in, context);
+}
+
 // ||a - b||_F / ||b||_F over the finite cells; infinite when the shapes or the -inf cells differ.
 double normalized_error(const Matrix& a, const Matrix& b) {
     if (a.rows() != b.rows() || a.cols() != b.cols()) return INFINITY;
@@ -108,22 +116,27 @@ void require_parity(const Inputs& in) {
         cpu_error = e.what();
     }
     try {
-        g = gpu::run_gpu(in, device());
+        g = run_gpu(in);
     } catch (const attnscope::Error& e) {
         gpu_error = e.what();
     }
     REQUIRE(gpu_error == cpu_error);
     if (!cpu_error.empty()) return;
     REQUIRE(g.backend == attnscope::Backend::Gpu);
+    REQUIRE(g.backend_note.empty());
     REQUIRE(g.n() == cpu.n());
     REQUIRE(g.m() == cpu.m());
-    REQUIRE(g.heads.size() == cpu.heads.size());
-    require_close("Q", g.Q, cpu.Q);
-    require_close("K", g.K, cpu.K);
-    require_close("V", g.V, cpu.V);
-    for (std::size_t h = 0; h < cpu.heads.size(); ++h) {
+    REQUIRE(g.layers.size() == 1);
+    REQUIRE(cpu.layers.size() == 1);
+    const attnscope::LayerTrace &gl = g.layers[0], &cl = cpu.layers[0];
+    REQUIRE(gl.heads.size() == cl.heads.size());
+    require_close("Q", gl.Q, cl.Q);
+    require_close("K", gl.K, cl.K);
+    require_close("V", gl.V, cl.V);
+    for (std::size_t h = 0; h < cl.heads.size(); ++h) {
         INFO("head " << h);
-        const attnscope::HeadTrace &a = g.heads[h], &b = cpu.heads[h];
+        const attnscope::HeadTrace &a = gl.heads[h], &b = cl.heads[h];
+        REQUIRE(a.kv_head == b.kv_head);
         require_close("head Q", a.Q, b.Q);
         require_close("head K", a.K, b.K);
         require_close("head V", a.V, b.V);
@@ -133,15 +146,22 @@ void require_parity(const Inputs& in) {
         require_close("logits", a.logits, b.logits);
         require_close("attention", a.attention, b.attention);
         require_close("output", a.output, b.output);
-        REQUIRE(a.pattern == b.pattern);
-        require_close("exact_attention", a.exact_attention, b.exact_attention);
-        require_close("exact_output", a.exact_output, b.exact_output);
+        // A variant's record (its pattern and the exact head beside it) on both, or on neither.
+        REQUIRE(a.variant.has_value() == cpu.has_variant());
+        REQUIRE(b.variant.has_value() == cpu.has_variant());
+        if (b.variant) {
+            REQUIRE(a.variant->pattern == b.variant->pattern);
+            require_close("exact_attention", a.variant->exact_attention, b.variant->exact_attention);
+            require_close("exact_output", a.variant->exact_output, b.variant->exact_output);
+        }
     }
-    require_close("concat", g.concat, cpu.concat);
-    require_close("output", g.output, cpu.output);
-    require_close("exact_output", g.exact_output, cpu.exact_output);
-    REQUIRE(std::abs(g.output_error - cpu.output_error) <= kTolerance * std::max(1.0, cpu.output_error));
-    REQUIRE(g.cost.flops == cpu.cost.flops);
+    require_close("concat", gl.concat, cl.concat);
+    require_close("output", gl.output, cl.output);
+    require_close("exact_output", gl.exact_output, cl.exact_output);
+    require_close("mean_attention", gl.mean_attention, cl.mean_attention);
+    require_close("rollout", gl.rollout, cl.rollout);
+    REQUIRE(std::abs(gl.output_error - cl.output_error) <= kTolerance * std::max(1.0, cl.output_error));
+    REQUIRE(gl.cost.flops == cl.cost.flops);
 }
 
 }  // namespace
@@ -335,15 +355,23 @@ TEST_CASE("shader compile errors name the file and line, through includes", "[gp
     REQUIRE(missing.find("nowhere.glsl") != std::string::npos);
 }
 
-TEST_CASE("run_on_backend falls back to the CPU without a device and says so", "[gpu]") {
+TEST_CASE("run() falls back to the CPU without a device backend and says so", "[gpu]") {
     Inputs in = make_inputs(4, 4, 2, attnscope::Positional::Sinusoidal, attnscope::Mask::None);
-    std::string warning;
-    const Trace t = gpu::run_on_backend(in, nullptr, warning);
+    const Trace t = attnscope::run(in);  // asks for the GPU; the context has no backend
     REQUIRE(t.backend == attnscope::Backend::Cpu);
     REQUIRE(attnscope::to_json(t)["config"]["backend"] == "cpu");
-    REQUIRE(warning.find("OpenGL 4.3") != std::string::npos);
-    const Trace g = gpu::run_on_backend(in, &device(), warning);
+    REQUIRE(t.backend_note.find("OpenGL 4.3") != std::string::npos);
+    const Trace g = run_gpu(in);
     REQUIRE(g.backend == attnscope::Backend::Gpu);
     REQUIRE(attnscope::to_json(g)["config"]["backend"] == "gpu");
-    REQUIRE(warning.empty());
+    REQUIRE(g.backend_note.empty());
+    REQUIRE_FALSE(attnscope::to_json(g)["config"].contains("backend_note"));
+    // A GPU backend given with inputs that ask for the CPU: the CPU runs, with nothing to explain.
+    in.backend = attnscope::Backend::Cpu;
+    gpu::DeviceBackend backend(device());
+    attnscope::RunContext context;
+    context.backend = &backend;
+    const Trace c = attnscope::run(in, context);
+    REQUIRE(c.backend == attnscope::Backend::Cpu);
+    REQUIRE(c.backend_note.empty());
 }

@@ -1,28 +1,35 @@
 #!/usr/bin/env python3
-"""Independent numpy reference for `attnscope trace --model DIR` (GPT-2).
+"""Independent numpy reference for `attnscope trace --model DIR` (GPT-2, schema attnscope.trace/2).
 
-Builds a tiny GPT-2 model folder, runs attnscope on it, and recomputes every layer and head
-from the folder's files alone: the safetensors file is parsed here (8-byte little-endian header
-length, JSON header, raw little-endian data; F32, F16 and BF16), config.json read with json, and
-the tokenizer is a handmade vocab.json + merges.txt whose ids for the test sentence are written
-out below by hand. Nothing of attnscope's own code is used for the expected values.
+Builds a tiny GPT-2 model folder, runs attnscope on it (every layer, then `--layer 1` alone), and
+recomputes every layer and head from the folder's files alone: the safetensors file is parsed here
+(8-byte little-endian header length, JSON header, raw little-endian data; F32, F16 and BF16),
+config.json read with json, and the tokenizer is a handmade vocab.json + merges.txt whose ids for
+the test sentence are written out below by hand. Nothing of attnscope's own code is used for the
+expected values.
 
-  x_0          wte[ids] + wpe[:n]
-  per block    a = LN(x; ln_1), qkv = a W_attn + b, per head h: Q, K, V = columns of each third,
+  x_0          embeddings = wte[ids], positional = wpe[:n], input = x_0 = wte[ids] + wpe[:n]
+  per block    layers[l] (found by its index): input = x, attention_input = a = LN(x; ln_1);
+               weights W_Q, W_K, W_V, b_Q, b_K, b_V = the thirds of c_attn, W_O, b_O = c_proj;
+               Q, K, V = a W_* + b_*; per head h (kv_head = h): Q, K, V = its columns,
                scores = Q K^T, scaled = scores / sqrt(d_head), logits = scaled with -inf above the
-               diagonal, attention = softmax, output = attention V; concat; attn out = concat W_proj + b;
-               x += attn out; x += gelu_tanh(LN(x; ln_2) W_fc + b) W_mlp_proj + b
-  aggregates   mean over heads; rollout R_l = norm(0.5 A_l + 0.5 I) R_{l-1}
-  next token   softmax(LN(x[-1]; ln_f) wte^T), top 5
+               diagonal, attention = softmax, output = attention V; concat; output = concat W_O + b_O;
+               x += output; x += gelu_tanh(LN(x; ln_2) W_fc + b) W_mlp_proj + b
+  aggregates   mean_attention over heads; rollout R_l = norm(0.5 A_l + 0.5 I) R_{l-1}
+  next token   softmax(LN(x[-1]; ln_f) wte^T), top 5, each with its prob
 
-Every stage must match within 1e-4 (absolute, entries are O(1)). Exits 1 naming the failures.
+Every stage must match within 1e-4 (absolute, entries are O(1)). A stage missing from a layer or
+head is skipped (a trace past its cell budget has no scores, scaled or logits), but the trace must
+have its layers and every head its attention. Exits 1 naming the failures.
 
 Usage:
   gpt2_reference.py ATTNSCOPE WORKDIR [--layout synth|hf] [--corrupt STAGE]
     synth: the checkpoint exactly as `attnscope model synth` (save_gpt2) writes it
     hf:    rewritten the way Hugging Face checkpoints often look: "transformer." prefixes, the
            attn.bias / attn.masked_bias buffers, some tensors stored as F16 and BF16
-    --corrupt STAGE perturbs STAGE in the trace and exits 0 only if the check catches it
+    --corrupt STAGE perturbs STAGE in the trace and exits 0 only if the check catches it: a stage of
+           the last layer (input, attention_input, Q, concat, output, rollout, ...), heads.NAME (its
+           head 1), weights (= W_Q) or a weight (W_Q, b_O, ...), embeddings, positional, next_tokens
 """
 import argparse
 import json
@@ -143,7 +150,8 @@ def reference(folder, ids):
     D, H = config["n_embd"], config["n_head"]
     d = D // H
     n = len(ids)
-    x = weight(t, "wte.weight")[ids] + weight(t, "wpe.weight")[:n]
+    embeddings, positional = weight(t, "wte.weight")[ids], weight(t, "wpe.weight")[:n]
+    x = embeddings + positional
     causal = np.tril(np.ones((n, n), dtype=bool))
     layers, rollout = [], np.eye(n)
     for i in range(config["n_layer"]):
@@ -151,7 +159,12 @@ def reference(folder, ids):
         layer = {"input": x.copy()}
         a = layer_norm(x, w("ln_1.weight"), w("ln_1.bias"), eps)
         layer["attention_input"] = a
-        qkv = a @ w("attn.c_attn.weight") + w("attn.c_attn.bias")
+        c_attn, c_attn_bias = w("attn.c_attn.weight"), w("attn.c_attn.bias")
+        layer["weights"] = {"W_Q": c_attn[:, :D], "W_K": c_attn[:, D:2 * D], "W_V": c_attn[:, 2 * D:],
+                            "W_O": w("attn.c_proj.weight"), "b_Q": c_attn_bias[:D], "b_K": c_attn_bias[D:2 * D],
+                            "b_V": c_attn_bias[2 * D:], "b_O": w("attn.c_proj.bias")}
+        qkv = a @ c_attn + c_attn_bias
+        layer["Q"], layer["K"], layer["V"] = qkv[:, :D], qkv[:, D:2 * D], qkv[:, 2 * D:]
         heads = []
         for h in range(H):
             Q, K, V = (qkv[:, part * D + h * d: part * D + (h + 1) * d] for part in range(3))
@@ -176,7 +189,8 @@ def reference(folder, ids):
     z = weight(t, "wte.weight") @ last
     p = np.exp(z - z.max())
     p /= p.sum()
-    return config, layers, p
+    top = {"embeddings": embeddings, "positional": positional, "input": embeddings + positional}
+    return config, top, layers, p
 
 
 def matrix(rows):
@@ -187,6 +201,7 @@ class Checker:
     def __init__(self):
         self.failed = []
         self.count = 0
+        self.skipped = []
 
     def compare(self, stage, got, want):
         self.count += 1
@@ -208,29 +223,54 @@ class Checker:
         if got != want:
             self.failed.append(f"{stage}: {got!r}, expected {want!r}")
 
+    def skip(self, stage):
+        self.skipped.append(stage)
 
-def check(trace, folder):
+
+LAYER_STAGES = ("input", "attention_input", "Q", "K", "V", "concat", "output", "mean_attention", "rollout")
+HEAD_STAGES = ("Q", "K", "V", "scores", "scaled", "logits", "attention", "output")
+WEIGHTS = ("W_Q", "W_K", "W_V", "W_O", "b_Q", "b_K", "b_V", "b_O")
+
+
+def check(trace, folder, indices=None):
+    """Checks a trace against the reference; indices: the layers it must hold (default: all)."""
     c = Checker()
+    c.equal("schema", trace.get("schema"), "attnscope.trace/2")
     c.equal("token_ids", trace["token_ids"], EXPECTED_IDS)
     c.equal("tokens", trace["tokens"], EXPECTED_PIECES)
-    config, layers, p = reference(folder, EXPECTED_IDS)
-    c.equal("config.model", trace["config"]["model"], folder)
-    c.equal("layer count", len(trace["layers"]), config["n_layer"])
-    for l, (got, want) in enumerate(zip(trace["layers"], layers)):
-        for key in ("input", "attention_input", "concat", "output", "mean_attention", "rollout"):
-            c.compare(f"layers[{l}].{key}", matrix(got[key]), want[key])
-        c.equal(f"layers[{l}] head count", len(got["heads"]), len(want["heads"]))
-        for h, (gh, wh) in enumerate(zip(got["heads"], want["heads"])):
-            for key in ("Q", "K", "V", "scores", "scaled", "logits", "attention", "output"):
-                c.compare(f"layers[{l}].heads[{h}].{key}", matrix(gh[key]), wh[key])
-    # The single-layer fields show config.layer.
-    shown = trace["config"]["layer"]
-    c.compare("heads (top level) = layers[layer].heads", matrix(trace["heads"][0]["attention"]),
-              layers[shown]["heads"][0]["attention"])
-    top = np.argsort(-p, kind="stable")[:5]
+    config, top, layers, p = reference(folder, EXPECTED_IDS)
+    cfg = trace["config"]
+    c.equal("config.model", cfg["model"], folder)
+    c.equal("config.layers", cfg.get("layers"), config["n_layer"])
+    c.equal("config.layer is gone", "layer" in cfg, False)
+    for gone in ("weights", "heads", "concat", "output", "exact_output", "comparison"):
+        c.equal(f"top-level {gone} is gone", gone in trace, False)
+    D, H = config["n_embd"], config["n_head"]
+    c.equal("model", trace.get("model"), {"family": "gpt2", "n_layer": config["n_layer"], "n_head": H,
+                                          "n_kv_head": H, "d_model": D, "d_head": D // H,
+                                          "n_ctx": config["n_positions"], "vocab_size": config["vocab_size"]})
+    for key in ("embeddings", "positional", "input"):
+        c.compare(key, matrix(trace[key]), top[key])
+    n = len(EXPECTED_IDS)
+    c.equal("mask", trace["mask"], np.tril(np.ones((n, n), dtype=bool)).tolist())
+
+    got_layers = trace.get("layers") or []
+    if not got_layers:
+        c.failed.append("layers: the trace has none")
+    if indices is None:
+        indices = list(range(config["n_layer"]))
+    c.equal("layer indices", [got.get("index") for got in got_layers], indices)
+    for got in got_layers:
+        l = got.get("index")
+        if not isinstance(l, int) or not 0 <= l < len(layers):
+            continue  # reported by "layer indices"
+        check_layer(c, got, layers[l], f"layers[{l}]")
+
+    top5 = np.argsort(-p, kind="stable")[:5]
     got_ids = [t["id"] for t in trace["next_tokens"]]
-    c.equal("next_tokens ids", sorted(got_ids), sorted(int(i) for i in top))
-    c.compare("next_tokens probabilities", [t["probability"] for t in trace["next_tokens"]], p[got_ids])
+    c.equal("next_tokens ids", sorted(got_ids), sorted(int(i) for i in top5))
+    c.equal("next_tokens keys", [sorted(t) for t in trace["next_tokens"]], [["id", "piece", "prob"]] * len(got_ids))
+    c.compare("next_tokens prob", [t.get("prob") for t in trace["next_tokens"]], p[got_ids])
     decode = {v: k for k, v in BYTE_SYMBOLS.items()}
     for t in trace["next_tokens"]:
         if t["id"] < len(VOCAB):
@@ -239,15 +279,57 @@ def check(trace, folder):
     return c
 
 
+def check_layer(c, got, want, name):
+    """One written layer against the reference's; stages the trace left out are skipped."""
+    for key in LAYER_STAGES:
+        if key in got:
+            c.compare(f"{name}.{key}", matrix(got[key]), want[key])
+        else:
+            c.skip(f"{name}.{key}")
+    for key in ("key_input", "exact_output", "comparison"):  # cross-attention or variants only
+        c.equal(f"{name} has no {key}", key in got, False)
+    if "weights" in got:
+        w = got["weights"]
+        c.equal(f"{name}.weights keys", sorted(w), sorted(WEIGHTS))
+        for key in WEIGHTS:
+            if key in w:
+                c.compare(f"{name}.weights.{key}", matrix(w[key]) if key.startswith("W") else w[key],
+                          want["weights"][key])
+    else:
+        c.skip(f"{name}.weights")
+    heads = got.get("heads") or []
+    c.equal(f"{name} head count", len(heads), len(want["heads"]))
+    for h, (gh, wh) in enumerate(zip(heads, want["heads"])):
+        c.equal(f"{name}.heads[{h}].kv_head", gh.get("kv_head"), h)
+        if "attention" not in gh:
+            c.failed.append(f"{name}.heads[{h}]: no attention")
+        for key in HEAD_STAGES:
+            if key in gh:
+                c.compare(f"{name}.heads[{h}].{key}", matrix(gh[key]), wh[key])
+            else:
+                c.skip(f"{name}.heads[{h}].{key}")
+        for key in ("bias", "variant"):
+            c.equal(f"{name}.heads[{h}] has no {key}", key in gh, False)
+
+
 def corrupt(trace, stage):
     layer = trace["layers"][-1]
     if stage.startswith("heads."):
         rows = layer["heads"][1][stage.split(".", 1)[1]]
     elif stage == "next_tokens":
-        trace["next_tokens"][0]["probability"] += 1e-3
+        trace["next_tokens"][0]["prob"] += 1e-3
         return
+    elif stage == "weights":
+        rows = layer["weights"]["W_Q"]
+    elif stage in WEIGHTS:
+        rows = layer["weights"][stage]
+    elif stage in ("embeddings", "positional"):
+        rows = trace[stage]
     else:
         rows = layer[stage]
+    if not isinstance(rows[-1], list):  # a bias vector
+        rows[-1] += 1e-3
+        return
     rows[-1][0] = (rows[-1][0] or 0.0) + 1e-3
 
 
@@ -270,11 +352,23 @@ def main():
     if args.layout == "hf":
         rewrite_hf_layout(folder, json.load(open(os.path.join(folder, "config.json"))))
     out = os.path.join(folder, "trace.json")
-    subprocess.run([args.attnscope, "trace", "--model", folder, "--layer", "1", "--text", TEXT, "--out", out], check=True)
+    subprocess.run([args.attnscope, "trace", "--model", folder, "--text", TEXT, "--out", out], check=True)
     trace = json.load(open(out))
     if args.corrupt:
-        corrupt(trace, args.corrupt)
+        try:
+            corrupt(trace, args.corrupt)
+        except (KeyError, IndexError, TypeError):
+            print(f"corrupted {args.corrupt}: the trace has no such stage")
+            return 1
     c = check(trace, folder)
+    # `--layer 1` writes that layer alone, under its own index.
+    out = os.path.join(folder, "trace_layer1.json")
+    subprocess.run([args.attnscope, "trace", "--model", folder, "--layer", "1", "--text", TEXT, "--out", out],
+                   check=True)
+    one = check(json.load(open(out)), folder, indices=[1])
+    c.count += one.count
+    c.failed += [f"--layer 1: {f}" for f in one.failed]
+    c.skipped += one.skipped
     if args.corrupt:
         if c.failed:
             print(f"corrupted {args.corrupt}: caught ({c.failed[0]})")
@@ -283,7 +377,8 @@ def main():
         return 1
     for f in c.failed:
         print("FAIL", f)
-    print(f"{c.count - len(c.failed)} of {c.count} checks passed ({args.layout} layout)")
+    skipped = f", {len(c.skipped)} stages not in the trace skipped" if c.skipped else ""
+    print(f"{c.count - len(c.failed)} of {c.count} checks passed ({args.layout} layout{skipped})")
     return 1 if c.failed else 0
 
 

@@ -28,6 +28,7 @@ AttentionStage stage_for_step(Step s, AttentionStage fallback) {
 }  // namespace
 
 Edits draw_attention_panel(const Trace& t, const Selection& sel, AttentionPanelState& state) {
+    const LayerTrace& layer = t.layer(sel.layer);
     Edits out;
     int head = sel.head;
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8);
@@ -44,7 +45,7 @@ Edits draw_attention_panel(const Trace& t, const Selection& sel, AttentionPanelS
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kStageHelp[s]);
     }
 
-    const HeadTrace& h = t.heads[sel.head];
+    const HeadTrace& h = layer.heads[sel.head];
     const Matrix& values = stage == AttentionStage::Scores   ? h.scores
                            : stage == AttentionStage::Scaled ? h.scaled
                            : stage == AttentionStage::Logits ? h.logits
@@ -71,7 +72,7 @@ Edits draw_attention_panel(const Trace& t, const Selection& sel, AttentionPanelS
                              : stage == AttentionStage::Scaled ? CellStage::Scaled
                              : stage == AttentionStage::Logits ? CellStage::Logit
                                                                : CellStage::Weight;
-        ImGui::SetTooltip("%s", explain_cell(t, cs, sel.head, hit.row, hit.col).c_str());
+        ImGui::SetTooltip("%s", explain_cell(t, layer, cs, sel.head, hit.row, hit.col).c_str());
         if (hit.clicked) out.query = hit.row;
     }
     return out;

@@ -40,7 +40,7 @@ struct Column {
     const ComparedRun* run = nullptr;
     const Trace* trace = nullptr;     // nullptr: the variant cannot run here (run->error says why)
     const HeadTrace* head = nullptr;  // head h of trace
-    Matrix difference;                // (n, m) variant - exact weights
+    const Matrix* difference = nullptr;  // (n, m) variant - exact weights
     Matrix pattern;                   // (n, m) 1 kept, 0 dropped; sparse variants only
 };
 
@@ -85,7 +85,7 @@ std::string ratio(double a, double b) { return b > 0 ? format("%.2f", a / b) + "
 std::string shape(long long r, long long c) { return std::to_string(r) + "×" + std::to_string(c); }
 
 const Matrix& exact_weights(const Trace& t, int h) {
-    return t.has_variant() ? t.heads[h].exact_attention : t.heads[h].attention;
+    return t.has_variant() ? t.layers[0].heads[h].variant->exact_attention : t.layers[0].heads[h].attention;
 }
 
 bool mixes_keys(VariantKind k) { return k == VariantKind::Linformer || k == VariantKind::Nystrom; }
@@ -114,11 +114,11 @@ std::vector<Column> make_columns(const Trace& exact, const std::vector<ComparedR
         c.run = &compared[i];
         const std::optional<Trace>& t = compared[i].trace;
         // A run from other inputs (between an edit and its re-run) has nothing to compare.
-        if (t && t->n() == exact.n() && t->m() == exact.m() && h < static_cast<int>(t->heads.size())) {
+        if (t && t->n() == exact.n() && t->m() == exact.m() && h < static_cast<int>(t->layers[0].heads.size())) {
             c.trace = &*t;
-            c.head = &t->heads[h];
-            c.difference = c.head->attention - c.head->exact_attention;
-            if (is_sparse(c.run->variant.kind) && c.head->pattern.size() > 0) c.pattern = c.head->pattern.cast<double>();
+            c.head = &t->layers[0].heads[h];
+            c.difference = &c.head->variant->difference;
+            if (is_sparse(c.run->variant.kind) && c.head->variant->pattern.size() > 0) c.pattern = c.head->variant->pattern.cast<double>();
         }
         cols.push_back(std::move(c));
     }
@@ -150,7 +150,7 @@ Scales shared_scales(const Matrix& exact, const std::vector<Column>& cols, bool 
             outside += (outside.empty() ? "" : ", ") + std::string(name(c.run->variant.kind)) + " " +
                        format("%.3g", a) + ".." + format("%.3g", b);
         s.lo = std::min(s.lo, a), s.hi = std::max(s.hi, b);
-        r = std::max(r, max_abs(c.difference));
+        r = std::max(r, max_abs(*c.difference));
     }
     if (!outside.empty() && unit) {
         s.note = "Clipped to 0..1: " + outside + " (low-rank: not a distribution).";
@@ -302,7 +302,7 @@ void draw_variant_header(Grid& g, const Column& c) {
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Remove this column");
     const bool params_changed = param_slider_rows(v, n, m);
     if (kind_changed || params_changed) g.out.compared = g.lineup;
-    if (c.trace) cost_line(c.trace->cost, c.trace->dense_cost);
+    if (c.trace) cost_line(c.trace->layers[0].cost, c.trace->layers[0].dense_cost);
 }
 
 // The exact column's header also holds the weights' legend: the header row is as tall as the
@@ -371,7 +371,7 @@ void cell_tooltip(const Grid& g, int row, int col) {
         if (!c.head) continue;
         char line[160];
         std::snprintf(line, sizeof line, "%-11s %.4f   (variant - exact %+.4f)%s\n", name(c.run->variant.kind),
-                      c.head->attention(row, col), c.difference(row, col),
+                      c.head->attention(row, col), (*c.difference)(row, col),
                       c.pattern.size() > 0 && c.pattern(row, col) == 0 ? "  dropped by its pattern" : "");
         s += line;
     }
@@ -430,13 +430,13 @@ struct Factor {
 std::vector<Factor> factors_of(const Column& c, int n, int m) {
     const HeadTrace& h = *c.head;
     switch (c.run->variant.kind) {
-        case VariantKind::Linformer: return {{"P", n, h.E.rows()}, {"F", h.F.rows(), m}};
+        case VariantKind::Linformer: return {{"P", n, h.variant->E.rows()}, {"F", h.variant->F.rows(), m}};
         case VariantKind::Nystrom: {
-            const long long l = h.Q_landmarks.rows();
+            const long long l = h.variant->Q_landmarks.rows();
             return {{"kernel", n, l}, {"pinv", l, l}, {"kernel", l, m}};
         }
-        case VariantKind::Performer: return {{"phi(Q)", n, h.features.rows()}, {"phi(K)^T", h.features.rows(), m}};
-        case VariantKind::Svd: return {{"U", n, h.svd.U.cols()}, {"S", h.svd.S.size(), h.svd.S.size()}, {"V^T", h.svd.V.cols(), m}};
+        case VariantKind::Performer: return {{"phi(Q)", n, h.variant->features.rows()}, {"phi(K)^T", h.variant->features.rows(), m}};
+        case VariantKind::Svd: return {{"U", n, h.variant->svd.U.cols()}, {"S", h.variant->svd.S.size(), h.variant->svd.S.size()}, {"V^T", h.variant->svd.V.cols(), m}};
         default: return {};
     }
 }
@@ -520,7 +520,7 @@ void draw_difference_row(Grid& g) {
         ImGui::PushID(c.index);
         if (c.head) {
             const std::string id = "compare_difference_" + std::to_string(c.index);
-            handle_hit(g, g.state.differences[c.index].draw(id.c_str(), c.difference, difference_style(g)));
+            handle_hit(g, g.state.differences[c.index].draw(id.c_str(), *c.difference, difference_style(g)));
         } else {
             ImGui::TextDisabled("(cannot run: see above)");
         }
@@ -636,61 +636,61 @@ void draw_metrics(const Grid& g) {
     }
     const auto low_rank = [](const Column& c) { return is_low_rank(c.run->variant.kind); };
     metric_row("output error", "||output - exact output||_F / ||exact output||_F, all heads, after W_O", cols,
-               [](const Column& c) { return MetricCell{format("%.3g", c.trace->output_error)}; });
+               [](const Column& c) { return MetricCell{format("%.3g", c.trace->layers[0].output_error)}; });
     metric_row("attention error", "||A_variant - A||_F / ||A||_F for this head", cols,
-               [](const Column& c) { return MetricCell{format("%.3g", c.head->comparison.attention_error)}; });
+               [](const Column& c) { return MetricCell{format("%.3g", c.head->variant->comparison.attention_error)}; });
     metric_row("mean KL", "mean over queries of KL(variant || exact) in nats; n/a where the variant's rows are "
                "not distributions (negative weights, or rows not summing to 1)", cols,
-               [](const Column& c) { return number(c.head->comparison.mean_kl); });
+               [](const Column& c) { return number(c.head->variant->comparison.mean_kl); });
     metric_row("mean TV", "mean over queries of the total variation 0.5 sum_j |variant - exact|", cols,
-               [](const Column& c) { return MetricCell{format("%.3g", c.head->comparison.mean_tv)}; });
+               [](const Column& c) { return MetricCell{format("%.3g", c.head->variant->comparison.mean_tv)}; });
     metric_row("max TV", "the worst query's total variation", cols,
-               [](const Column& c) { return MetricCell{format("%.3g", c.head->comparison.max_tv)}; });
+               [](const Column& c) { return MetricCell{format("%.3g", c.head->variant->comparison.max_tv)}; });
     const std::string query_help = "query " + std::to_string(q) + " '" + g.exact.query.tokens[q] +
                                    "': its KL(variant || exact) and total variation.\nClick a row of any map to select another.";
     metric_row("KL/TV, q " + std::to_string(q), query_help.c_str(), cols,
                [q](const Column& c) {
-                   const HeadComparison& k = c.head->comparison;
+                   const HeadComparison& k = c.head->variant->comparison;
                    if (q >= static_cast<int>(k.kl.size()) || q >= static_cast<int>(k.tv.size())) return MetricCell{"-", true};
                    return MetricCell{(std::isnan(k.kl[q]) ? std::string("n/a") : format("%.3g", k.kl[q])) + " / " +
                                      format("%.3g", k.tv[q])};
                });
     metric_row("mass kept", "sparse: the mean share of each exact row's weight that falls on kept keys", cols,
                [](const Column& c) {
-                   return is_sparse(c.run->variant.kind) ? MetricCell{format("%.1f%%", 100 * c.head->comparison.mass_kept)}
+                   return is_sparse(c.run->variant.kind) ? MetricCell{format("%.1f%%", 100 * c.head->variant->comparison.mass_kept)}
                                                          : MetricCell{"- (all keys)", true};
                });
     metric_row("pairs kept", "sparse: the (query, key) pairs the pattern keeps, of those the mask allows", cols,
                [&](const Column& c) {
                    if (!is_sparse(c.run->variant.kind)) return MetricCell{"- (all)", true};
                    const long long allowed = g.exact.allowed.count();
-                   const long long kept = (c.head->pattern.array() && g.exact.allowed.array()).count();
+                   const long long kept = (c.head->variant->pattern.array() && g.exact.allowed.array()).count();
                    return MetricCell{std::to_string(kept) + "/" + std::to_string(allowed) +
                                      format(" (%.0f%%)", allowed ? 100.0 * kept / allowed : 0.0)};
                });
     metric_row("rank", "low-rank: the rank the variant is allowed (k, landmarks, features, r)", cols, [&](const Column& c) {
-        return low_rank(c) ? MetricCell{std::to_string(c.head->comparison.rank)} : MetricCell{"- (sparse)", true};
+        return low_rank(c) ? MetricCell{std::to_string(c.head->variant->comparison.rank)} : MetricCell{"- (sparse)", true};
     });
     metric_row("best error", "Eckart-Young: the least attention error any matrix of that rank can reach", cols,
                [&](const Column& c) {
-                   return low_rank(c) ? MetricCell{format("%.3g", c.head->comparison.best_rank_error)} : MetricCell{"-", true};
+                   return low_rank(c) ? MetricCell{format("%.3g", c.head->variant->comparison.best_rank_error)} : MetricCell{"-", true};
                });
     metric_row("FLOPs", "cost model, one layer, all heads; the ratio is variant / dense", cols, [](const Column& c) {
-        return MetricCell{si(c.trace->cost.flops) + " (" + ratio(c.trace->cost.flops, c.trace->dense_cost.flops) + ")"};
+        return MetricCell{si(c.trace->layers[0].cost.flops) + " (" + ratio(c.trace->layers[0].cost.flops, c.trace->layers[0].dense_cost.flops) + ")"};
     });
     metric_row("bytes", "bytes moved at fp32, one layer, all heads; the ratio is variant / dense", cols,
                [](const Column& c) {
-                   return MetricCell{si(c.trace->cost.bytes, "B") + " (" + ratio(c.trace->cost.bytes, c.trace->dense_cost.bytes) + ")"};
+                   return MetricCell{si(c.trace->layers[0].cost.bytes, "B") + " (" + ratio(c.trace->layers[0].cost.bytes, c.trace->layers[0].dense_cost.bytes) + ")"};
                });
     ImGui::EndTable();
-    ImGui::TextDisabled("dense: %s FLOPs, %s (one layer, all heads, fp32)", si(g.exact.dense_cost.flops).c_str(),
-                        si(g.exact.dense_cost.bytes, "B").c_str());
+    ImGui::TextDisabled("dense: %s FLOPs, %s (one layer, all heads, fp32)", si(g.exact.layers[0].dense_cost.flops).c_str(),
+                        si(g.exact.layers[0].dense_cost.bytes, "B").c_str());
 }
 
 const Vector* find_spectrum(const Grid& g) {
-    if (g.exact.has_variant() && g.exact.heads[g.h].comparison.spectrum.size() > 0) return &g.exact.heads[g.h].comparison.spectrum;
+    if (g.exact.has_variant() && g.exact.layers[0].heads[g.h].variant->comparison.spectrum.size() > 0) return &g.exact.layers[0].heads[g.h].variant->comparison.spectrum;
     for (const Column& c : g.cols)
-        if (c.head && c.head->comparison.spectrum.size() > 0) return &c.head->comparison.spectrum;
+        if (c.head && c.head->variant->comparison.spectrum.size() > 0) return &c.head->variant->comparison.spectrum;
     return nullptr;
 }
 
@@ -711,8 +711,8 @@ void draw_spectrum(const Grid& g) {
     std::vector<const Column*> ranked;
     for (const Column& c : g.cols)
         if (c.head && is_low_rank(c.run->variant.kind)) {
-            markers.push_back({static_cast<double>(c.head->comparison.rank),
-                               std::string(name(c.run->variant.kind)) + " r=" + std::to_string(c.head->comparison.rank),
+            markers.push_back({static_cast<double>(c.head->variant->comparison.rank),
+                               std::string(name(c.run->variant.kind)) + " r=" + std::to_string(c.head->variant->comparison.rank),
                                kColumnColors[c.index]});
             ranked.push_back(&c);
         }
@@ -725,7 +725,7 @@ void draw_spectrum(const Grid& g) {
     style.size = ImVec2(ImGui::GetContentRegionAvail().x, std::max(ImGui::GetContentRegionAvail().y - readout, 12 * line));
     draw_plot("spectrum", {s}, style, markers);
     for (const Column* c : ranked) {
-        const HeadComparison& k = c->head->comparison;
+        const HeadComparison& k = c->head->variant->comparison;
         ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kColumnColors[c->index]), "%s rank %d: best error %.3g, actual %.3g",
                            name(c->run->variant.kind), k.rank, k.best_rank_error, k.attention_error);
     }
@@ -766,7 +766,7 @@ void draw_top_line(Grid& g) {
 
 Edits draw_compare_panel(const Trace& exact, const std::vector<ComparedRun>& compared, const Selection& sel,
                          ComparePanelState& state) {
-    const int h = std::clamp(sel.head, 0, static_cast<int>(exact.heads.size()) - 1);
+    const int h = std::clamp(sel.head, 0, static_cast<int>(exact.layers[0].heads.size()) - 1);
     const std::vector<Column> cols = make_columns(exact, compared, h);
     Grid g{exact, cols, sel, h, state, shared_scales(exact_weights(exact, h), cols, state.unit_scale), 12.0f, true, {}, -1, {}};
     for (const ComparedRun& c : compared) g.lineup.push_back(c.variant);

@@ -45,8 +45,8 @@ void add_sequence(std::vector<NamedMatrix>& out, const SequenceTrace& s, const s
     out.push_back({prefix + "input", group, &s.input, false, &s.tokens});
 }
 
-void add_head(std::vector<NamedMatrix>& out, const Trace& t, int h) {
-    const HeadTrace& head = t.heads[h];
+void add_head(std::vector<NamedMatrix>& out, const Trace& t, const LayerTrace& layer, int h) {
+    const HeadTrace& head = layer.heads[h];
     const std::string p = "head" + std::to_string(h) + "_", g = "head " + std::to_string(h);
     const auto* q = &t.query.tokens;
     const auto* k = &t.keys.tokens;
@@ -227,21 +227,21 @@ void save_session(const Trace& t, const Selection& sel, ExportPanelState& state)
     }
 }
 
-std::vector<NamedMatrix> trace_matrices(const Trace& t) {
+std::vector<NamedMatrix> trace_matrices(const Trace& t, const LayerTrace& layer) {
     std::vector<NamedMatrix> out;
     add_sequence(out, t.query, "", t.cross ? "query text" : "tokens and positions");
     if (t.cross) add_sequence(out, t.keys, "cross_", "key/value text");
     const std::string w = "weights";
-    out.push_back({"W_Q", w, &t.W_Q}), out.push_back({"W_K", w, &t.W_K});
-    out.push_back({"W_V", w, &t.W_V}), out.push_back({"W_O", w, &t.W_O});
-    if (t.relative_table.size() > 0) out.push_back({"relative_bias_table", w, &t.relative_table});
+    out.push_back({"W_Q", w, &layer.W_Q}), out.push_back({"W_K", w, &layer.W_K});
+    out.push_back({"W_V", w, &layer.W_V}), out.push_back({"W_O", w, &layer.W_O});
+    if (layer.relative_table.size() > 0) out.push_back({"relative_bias_table", w, &layer.relative_table});
     const std::string p = "projections (before the head split)";
-    out.push_back({"Q", p, &t.Q, false, &t.query.tokens});
-    out.push_back({"K", p, &t.K, false, &t.keys.tokens});
-    out.push_back({"V", p, &t.V, false, &t.keys.tokens});
-    for (int h = 0; h < static_cast<int>(t.heads.size()); ++h) add_head(out, t, h);
-    out.push_back({"concat", "heads combined", &t.concat, false, &t.query.tokens});
-    out.push_back({"output", "heads combined", &t.output, false, &t.query.tokens});
+    out.push_back({"Q", p, &layer.Q, false, &t.query.tokens});
+    out.push_back({"K", p, &layer.K, false, &t.keys.tokens});
+    out.push_back({"V", p, &layer.V, false, &t.keys.tokens});
+    for (int h = 0; h < static_cast<int>(layer.heads.size()); ++h) add_head(out, t, layer, h);
+    out.push_back({"concat", "heads combined", &layer.concat, false, &t.query.tokens});
+    out.push_back({"output", "heads combined", &layer.output, false, &t.query.tokens});
     return out;
 }
 
@@ -265,7 +265,8 @@ RgbaImage matrix_image(const Matrix& m, Colormap map, double lo, double hi, int 
 }
 
 Edits draw_export_panel(const Trace& t, const Selection& sel, ExportPanelState& state) {
-    const std::vector<NamedMatrix> all = trace_matrices(t);
+    const LayerTrace& layer = t.layer(sel.layer);
+    const std::vector<NamedMatrix> all = trace_matrices(t, layer);
     const NamedMatrix& m = chosen_matrix(all, sel, state);
     ImGui::PushItemWidth(ImGui::GetFontSize() * 18);
     ImGui::InputText("folder", &state.folder);

@@ -29,7 +29,7 @@ struct NamedMatrix {
     const std::vector<std::string>* col_labels = nullptr;
 };
 // Every matrix of the trace, in the order of the forward pass. Points into `trace`.
-std::vector<NamedMatrix> trace_matrices(const Trace& trace);
+std::vector<NamedMatrix> trace_matrices(const Trace& trace, const LayerTrace& layer);
 
 // What the panel's buttons do. Each reports its outcome in state.status (an error says how
 // to fix it) and never throws.

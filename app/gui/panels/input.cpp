@@ -3,6 +3,7 @@
 #include <imgui_stdlib.h>
 
 #include "gui/panels/input.hpp"
+#include "gui/widgets/texts_drawn.hpp"
 
 namespace attnscope::gui {
 namespace {
@@ -34,33 +35,8 @@ bool enum_combo(const char* label, Enum& value, const std::array<Enum, N>& all) 
     return changed;
 }
 
-}  // namespace
-
-Edits draw_input_panel(const Inputs& inputs, const std::string& error, const std::string& backend_status,
-                       InputPanelState& state) {
-    if (!state.synced) state.text = inputs.text, state.cross_text = inputs.cross_text, state.synced = true;
-    Inputs next = inputs;
-
-    if (ImGui::BeginCombo("Examples", "choose a sentence...")) {
-        for (const Preset& p : kPresets)
-            if (ImGui::Selectable(p.label)) {
-                state.text = p.text, state.cross_text = p.cross_text;
-                next.edits.clear();  // edits belong to the old sentence's shapes
-            }
-        ImGui::EndCombo();
-    }
-    // Labels above the boxes: the boxes get the full width (ImGui 1.86 does not wrap lines).
-    const float box = ImGui::GetTextLineHeight() * 2.4f;
-    ImGui::TextUnformatted("Text");
-    ImGui::InputTextMultiline("##text", &state.text, ImVec2(-1.0f, box));
-    ImGui::TextUnformatted("Cross-attention text (keys and values; empty for self-attention)");
-    ImGui::InputTextMultiline("##cross", &state.cross_text, ImVec2(-1.0f, box));
-    if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("Leave empty for self-attention. With a text here, queries come from Text\n"
-                          "and keys and values from this one (encoder-decoder cross-attention).");
-    next.text = state.text;
-    next.cross_text = state.cross_text;
-
+// The synthetic engine's sizes and options.
+void draw_engine_controls(Inputs& next) {
     ImGui::PushItemWidth(ImGui::GetFontSize() * 8);
     ImGui::InputInt("d_model", &next.d_model, 8, 64);
     ImGui::SameLine();
@@ -82,6 +58,61 @@ Edits draw_input_panel(const Inputs& inputs, const std::string& error, const std
         ImGui::SetTooltip("cpu: the Eigen engine in double precision.\n"
                           "gpu: OpenGL 4.3 compute shaders in float32 (shaders/*.comp); same stages.");
     ImGui::PopItemWidth();
+}
+
+// With a model open, what its config fixes, shown in place of the synthetic engine's controls.
+void draw_model_controls(const Inputs& inputs, const ModelSummary& m) {
+    ImGui::BeginDisabled();
+    int d_model = m.d_model, heads = m.n_head;
+    ImGui::PushItemWidth(ImGui::GetFontSize() * 8);
+    ImGui::InputInt("d_model", &d_model, 0, 0);
+    ImGui::SameLine();
+    ImGui::InputInt("heads", &heads, 0, 0);
+    ImGui::PopItemWidth();
+    ImGui::TextUnformatted("positional: learned (wpe)   mask: causal   temperature: 1");
+    ImGui::EndDisabled();
+    const std::string reason = "The model " + inputs.model + " fixes these (its config.json: " + std::to_string(m.n_layer) +
+                               " layers, " + std::to_string(m.n_head) + " heads, d_model " + std::to_string(m.d_model) +
+                               "). The cross-attention text, seed, padding, <bos>, temperature, edits and the GPU "
+                               "backend apply to the built-in engine only: choose Synthetic engine in the Model panel "
+                               "to use them.";
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("%s", reason.c_str());
+    ImGui::PopStyleColor();
+    note_text("input", "disabled: d_model, heads, positional, mask, temperature. " + reason);
+}
+
+}  // namespace
+
+Edits draw_input_panel(const Inputs& inputs, const ModelSummary* model, const std::string& error,
+                       const std::string& backend_status, InputPanelState& state) {
+    if (!state.synced) state.text = inputs.text, state.cross_text = inputs.cross_text, state.synced = true;
+    Inputs next = inputs;
+
+    if (ImGui::BeginCombo("Examples", "choose a sentence...")) {
+        for (const Preset& p : kPresets)
+            if (ImGui::Selectable(p.label)) {
+                state.text = p.text, state.cross_text = p.cross_text;
+                next.edits.clear();  // edits belong to the old sentence's shapes
+            }
+        ImGui::EndCombo();
+    }
+    // Labels above the boxes: the boxes get the full width (ImGui 1.86 does not wrap lines).
+    const float box = ImGui::GetTextLineHeight() * 2.4f;
+    ImGui::TextUnformatted("Text");
+    ImGui::InputTextMultiline("##text", &state.text, ImVec2(-1.0f, box));
+    next.text = state.text;
+    if (model) {
+        draw_model_controls(inputs, *model);
+    } else {
+        ImGui::TextUnformatted("Cross-attention text (keys and values; empty for self-attention)");
+        ImGui::InputTextMultiline("##cross", &state.cross_text, ImVec2(-1.0f, box));
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("Leave empty for self-attention. With a text here, queries come from Text\n"
+                              "and keys and values from this one (encoder-decoder cross-attention).");
+        next.cross_text = state.cross_text;
+        draw_engine_controls(next);
+    }
     if (!backend_status.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
         ImGui::TextWrapped("%s", backend_status.c_str());

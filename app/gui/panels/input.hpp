@@ -14,7 +14,9 @@ struct InputPanelState {
 };
 // Works without a trace: `error` says why there is none.
 // `backend_status` says which backend computed the trace, or why the GPU could not.
-Edits draw_input_panel(const Inputs& inputs, const std::string& error, const std::string& backend_status,
-                       InputPanelState& state);
+// `model`: the loaded model's description while one is open (its sizes replace the synthetic
+// engine's controls, which are shown disabled with the reason), else null.
+Edits draw_input_panel(const Inputs& inputs, const ModelSummary* model, const std::string& error,
+                       const std::string& backend_status, InputPanelState& state);
 
 }  // namespace attnscope::gui

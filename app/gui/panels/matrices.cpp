@@ -63,19 +63,19 @@ Shown sequence_view(const Trace& t, MatrixView v, bool key_side) {
     return out;
 }
 
-Shown weight_view(const Trace& t, MatrixView v) {
+Shown weight_view(const Trace& t, const LayerTrace& layer, MatrixView v) {
     Shown out;
-    out.values = v == MatrixView::WQ ? &t.W_Q : v == MatrixView::WK ? &t.W_K : v == MatrixView::WV ? &t.W_V : &t.W_O;
+    out.values = v == MatrixView::WQ ? &layer.W_Q : v == MatrixView::WK ? &layer.W_K : v == MatrixView::WV ? &layer.W_V : &layer.W_O;
     out.name = v == MatrixView::WQ ? "W_Q" : v == MatrixView::WK ? "W_K" : v == MatrixView::WV ? "W_V" : "W_O";
     out.edit_name = out.name;
     out.column_groups = v == MatrixView::WO ? 0 : t.d_head;  // W_O's rows, not columns, belong to heads
     return out;
 }
 
-Shown projection_view(const Trace& t, MatrixView v, int head) {
+Shown projection_view(const Trace& t, const LayerTrace& layer, MatrixView v, int head) {
     const bool per_head = is_head_view(v);
     const char qkv = (v == MatrixView::Q || v == MatrixView::HeadQ) ? 'Q' : (v == MatrixView::K || v == MatrixView::HeadK) ? 'K' : 'V';
-    const HeadTrace& h = t.heads[head];
+    const HeadTrace& h = layer.heads[head];
     Shown out;
     out.qkv = qkv;
     out.per_head = per_head;
@@ -87,17 +87,17 @@ Shown projection_view(const Trace& t, MatrixView v, int head) {
         out.name = std::string(1, qkv) + "_h";
         out.edit_col_offset = head * t.d_head;
     } else {
-        out.values = qkv == 'Q' ? &t.Q : qkv == 'K' ? &t.K : &t.V;
+        out.values = qkv == 'Q' ? &layer.Q : qkv == 'K' ? &layer.K : &layer.V;
         out.name = out.edit_name;
         out.column_groups = t.d_head;
     }
     return out;
 }
 
-Shown describe(const Trace& t, MatrixView v, int head, bool key_side) {
+Shown describe(const Trace& t, const LayerTrace& layer, MatrixView v, int head, bool key_side) {
     if (is_sequence_view(v)) return sequence_view(t, v, key_side);
-    if (v == MatrixView::WQ || v == MatrixView::WK || v == MatrixView::WV || v == MatrixView::WO) return weight_view(t, v);
-    return projection_view(t, v, head);
+    if (v == MatrixView::WQ || v == MatrixView::WK || v == MatrixView::WV || v == MatrixView::WO) return weight_view(t, layer, v);
+    return projection_view(t, layer, v, head);
 }
 
 std::string num(double v) {
@@ -119,14 +119,14 @@ std::string positional_formula(const Trace& t, int p, int c) {
     if (t.inputs.pe == Positional::Learned) return "row " + std::to_string(p) + " of the learned position table";
     if (t.inputs.pe != Positional::Sinusoidal) return std::string("0: '") + name(t.inputs.pe) + "' adds nothing to the input";
     const int i2 = c - c % 2;
-    const double angle = p / std::pow(10000.0, double(i2) / d);
+    const double angle = sinusoidal_angle(p, c, d);
     return std::string(c % 2 ? "cos" : "sin") + "(" + std::to_string(p) + " / 10000^(" + std::to_string(i2) + "/" +
            std::to_string(d) + ")) = " + (c % 2 ? "cos" : "sin") + "(" + num(angle) + ")";
 }
 
-std::string projection_formula(const Trace& t, const Shown& s, int r, int c) {
+std::string projection_formula(const Trace& t, const LayerTrace& layer, const Shown& s, int r, int c) {
     const SequenceTrace& seq = s.qkv == 'Q' ? t.query : t.keys;
-    const Matrix& w = s.qkv == 'Q' ? t.W_Q : s.qkv == 'K' ? t.W_K : t.W_V;
+    const Matrix& w = s.qkv == 'Q' ? layer.W_Q : s.qkv == 'K' ? layer.W_K : layer.W_V;
     const Matrix w_col = w.col(c).transpose();  // (1, d_model): dot_product_terms pairs rows
     const std::string wn = std::string("W_") + s.qkv;
     const std::string input = t.cross && s.qkv != 'Q' ? "cross_input" : "input";  // as the editor names it
@@ -136,8 +136,8 @@ std::string projection_formula(const Trace& t, const Shown& s, int r, int c) {
 }
 
 // A head's Q or K cell after RoPE: a 2-D rotation of the pair its column belongs to.
-std::string rope_formula(const Trace& t, const Shown& s, int r, int c) {
-    const Matrix& full = s.qkv == 'Q' ? t.Q : t.K;
+std::string rope_formula(const Trace& t, const LayerTrace& layer, const Shown& s, int r, int c) {
+    const Matrix& full = s.qkv == 'Q' ? layer.Q : layer.K;
     const int g = s.edit_col_offset + c, pair = c / 2;
     const std::string before = at(std::string(1, s.qkv), r, g);
     if (2 * pair + 1 >= t.d_head) return before + " (odd last column: RoPE leaves it as is) = " + num(full(r, g));
@@ -150,12 +150,12 @@ std::string rope_formula(const Trace& t, const Shown& s, int r, int c) {
            num(rope_angle(1, pair, t.d_head)) + ")\n  = " + rot;
 }
 
-std::string head_formula(const Trace& t, const Shown& s, int r, int c) {
+std::string head_formula(const Trace& t, const LayerTrace& layer, const Shown& s, int r, int c) {
     const int g = s.edit_col_offset + c;
     const bool rope = t.inputs.pe == Positional::Rope && s.qkv != 'V';
     if (!rope) return at(std::string(1, s.qkv), r, g) + " (column " + std::to_string(c) + " of head " +
                       std::to_string(g / t.d_head) + ")";
-    return rope_formula(t, s, r, c);
+    return rope_formula(t, layer, s, r, c);
 }
 
 std::string weight_formula(const Trace& t, const Shown& s, int r, int c) {
@@ -166,7 +166,7 @@ std::string weight_formula(const Trace& t, const Shown& s, int r, int c) {
            " (head " + std::to_string(c / t.d_head) + ")";
 }
 
-std::string cell_formula(const Trace& t, const Shown& s, MatrixView v, bool key_side, int r, int c) {
+std::string cell_formula(const Trace& t, const LayerTrace& layer, const Shown& s, MatrixView v, bool key_side, int r, int c) {
     const SequenceTrace& seq = key_side ? t.keys : t.query;
     switch (v) {
         case MatrixView::Embeddings: return "E('" + seq.tokens[r] + "')[" + std::to_string(c) + "], the token's seeded embedding";
@@ -175,19 +175,19 @@ std::string cell_formula(const Trace& t, const Shown& s, MatrixView v, bool key_
             return "X + PE = " + num(seq.embeddings(r, c)) + " + " + num(seq.positional(r, c));
         case MatrixView::Q:
         case MatrixView::K:
-        case MatrixView::V: return projection_formula(t, s, r, c);
+        case MatrixView::V: return projection_formula(t, layer, s, r, c);
         case MatrixView::HeadQ:
         case MatrixView::HeadK:
-        case MatrixView::HeadV: return head_formula(t, s, r, c);
+        case MatrixView::HeadV: return head_formula(t, layer, s, r, c);
         default: return weight_formula(t, s, r, c);
     }
 }
 
-std::string hover_text(const Trace& t, const Shown& s, MatrixView v, bool key_side, int head, int r, int c) {
+std::string hover_text(const Trace& t, const LayerTrace& layer, const Shown& s, MatrixView v, bool key_side, int head, int r, int c) {
     std::string text;
     if (s.rows) text += "token '" + (*s.rows)[r] + "'" + (s.per_head ? ", head " + std::to_string(head) : "") + "\n";
     text += at(s.name, r, c) + " = " + num((*s.values)(r, c)) + "\n" + at(s.name, r, c) + " = " +
-            cell_formula(t, s, v, key_side, r, c);
+            cell_formula(t, layer, s, v, key_side, r, c);
     if (const Edit* e = find_edit(t.inputs, s.edit_name, r, s.edit_col_offset + c))
         text += "\nedited: " + at(e->matrix, e->row, e->col) + " was set to " + num(e->value) +
                 (s.per_head ? "" : ", replacing the computed value");
@@ -196,11 +196,11 @@ std::string hover_text(const Trace& t, const Shown& s, MatrixView v, bool key_si
 }
 
 // Opens the editor on a clicked cell. Per-head cells are edited in the full Q/K/V matrix.
-void open_editor(const Trace& t, const Shown& s, int r, int c, CellEditor& ed) {
+void open_editor(const Trace& t, const LayerTrace& layer, const Shown& s, int r, int c, CellEditor& ed) {
     const int col = s.edit_col_offset + c;
     ed = CellEditor{};
     ed.matrix = s.edit_name, ed.row = r, ed.col = col, ed.focus = true;
-    ed.value = s.per_head ? (s.qkv == 'Q' ? t.Q : s.qkv == 'K' ? t.K : t.V)(r, col) : (*s.values)(r, c);
+    ed.value = s.per_head ? (s.qkv == 'Q' ? layer.Q : s.qkv == 'K' ? layer.K : layer.V)(r, col) : (*s.values)(r, c);
     if (s.per_head)
         ed.note = "This sets " + at(s.edit_name, r, col) + ", column " + std::to_string(c) + " of head " +
                   std::to_string(col / t.d_head) + ".";
@@ -337,11 +337,12 @@ HeatmapHit draw_readable_heatmap(Heatmap& heatmap, const Matrix& values, Heatmap
 }  // namespace
 
 Edits draw_matrices_panel(const Trace& t, const Selection& sel, MatricesPanelState& state) {
+    const LayerTrace& layer = t.layer(sel.layer);
     const MatrixView view = state.follow_step ? view_for_step(sel.step, state.view) : state.view;
     if (state.follow_step) state.view = view;  // unticking keeps what was shown
     Edits out = draw_controls(t, sel, state, view);
     const bool key_side = t.cross && state.key_side;
-    const Shown s = describe(t, view, sel.head, key_side);
+    const Shown s = describe(t, layer, view, sel.head, key_side);
     draw_header(t, s, sel.head);
     draw_note(t, view);
 
@@ -359,8 +360,8 @@ Edits draw_matrices_panel(const Trace& t, const Selection& sel, MatricesPanelSta
                         "right-drag pans.", s.rows ? "tokens" : "dimensions", s.per_head ? "the head's dimensions" : "dimensions");
 
     if (hit.hovered()) {
-        ImGui::SetTooltip("%s", hover_text(t, s, view, key_side, sel.head, hit.row, hit.col).c_str());
-        if (hit.clicked) open_editor(t, s, hit.row, hit.col, state.editor);
+        ImGui::SetTooltip("%s", hover_text(t, layer, s, view, key_side, sel.head, hit.row, hit.col).c_str());
+        if (hit.clicked) open_editor(t, layer, s, hit.row, hit.col, state.editor);
     }
     out.merge(draw_editor(t, state.editor));
     return out;

@@ -23,25 +23,10 @@ std::string numbered(const char* prefix, int i) {
     return s;
 }
 
-void start_loading(ModelPanelState& s) {
-    s.loading = s.path;
-    std::shared_ptr<ModelLoad> load = s.load;
-    const std::string dir = s.path;
-    load->job.start([load, dir](JobControl& control) {
-        open_model(dir, [&control](float fraction) {
-            if (control.cancelled()) throw Error("loading cancelled");
-            control.set_progress(fraction);
-        });
-        std::lock_guard<std::mutex> lock(load->mutex);
-        load->loaded = dir;
-    });
-}
-
 // Inputs that run the given model (or the synthetic engine for ""), dropping what a model refuses.
 Edits switch_to(const Inputs& inputs, const std::string& model) {
     Inputs next = inputs;
     next.model = model;
-    next.layer = 0;
     if (!model.empty()) {
         next.cross_text.clear();
         next.edits.clear();
@@ -52,8 +37,9 @@ Edits switch_to(const Inputs& inputs, const std::string& model) {
     return out;
 }
 
-void draw_open_row(const Inputs& inputs, ModelPanelState& s, Edits& out) {
-    const bool busy = s.load->job.running();
+void draw_open_row(const Trace* trace, const Inputs& inputs, const std::string& error, const RunStatus& status,
+                   ModelPanelState& s, Edits& out) {
+    const bool loading = status.busy && !inputs.model.empty() && (!trace || trace->inputs.model != inputs.model);
     ImGui::TextUnformatted("Model folder");
     ImGui::SameLine();
     const float buttons = ImGui::CalcTextSize("Open").x + ImGui::CalcTextSize("Synthetic engine").x + ImGui::GetFontSize() * 3;
@@ -61,25 +47,21 @@ void draw_open_row(const Inputs& inputs, ModelPanelState& s, Edits& out) {
     const bool enter = ImGui::InputTextWithHint("##path", "a folder with config.json, model.safetensors, vocab.json + merges.txt",
                                                 &s.path, ImGuiInputTextFlags_EnterReturnsTrue);
     ImGui::SameLine();
-    if ((ImGui::Button("Open") || enter) && !busy && !s.path.empty()) start_loading(s);
+    if ((ImGui::Button("Open") || enter) && !s.path.empty()) out = switch_to(inputs, s.path);
     ImGui::SameLine();
     ImGui::BeginDisabled(inputs.model.empty());
     if (ImGui::Button("Synthetic engine")) out = switch_to(inputs, "");
     ImGui::EndDisabled();
-    if (busy) {
-        ImGui::ProgressBar(static_cast<float>(s.load->job.progress()), ImVec2(-ImGui::GetFontSize() * 6, 0));
+    if (loading) {
+        ImGui::ProgressBar(static_cast<float>(status.progress), ImVec2(-ImGui::GetFontSize() * 6, 0));
         ImGui::SameLine();
-        if (ImGui::Button("Cancel")) s.load->job.cancel();
-        ImGui::TextDisabled("loading %s", s.loading.c_str());
-    } else if (!s.load->job.error().empty() && !s.load->job.was_cancelled()) {
+        // The newest request wins: going back to what is shown stops the load at its next tensor.
+        if (ImGui::Button("Cancel")) out = switch_to(inputs, trace ? trace->inputs.model : "");
+        ImGui::TextDisabled("loading %s", inputs.model.c_str());
+    } else if (!error.empty() && !inputs.model.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.4f, 0.35f, 1.0f));
-        ImGui::TextWrapped("Cannot open %s: %s", s.loading.c_str(), s.load->job.error().c_str());
+        ImGui::TextWrapped("Cannot open %s: %s", inputs.model.c_str(), error.c_str());
         ImGui::PopStyleColor();
-    }
-    std::lock_guard<std::mutex> lock(s.load->mutex);
-    if (!s.load->loaded.empty()) {
-        out = switch_to(inputs, s.load->loaded);
-        s.load->loaded.clear();
     }
 }
 
@@ -133,11 +115,7 @@ void draw_grid(const Trace& t, const Selection& sel, ModelPanelState& s, const G
                               h, t.query.tokens[hit.row].c_str(), t.keys.tokens[hit.col].c_str(),
                               format_value(m(hit.row, hit.col)).c_str(), l, h);
             if (hit.clicked) {
-                if (l != t.inputs.layer) {
-                    Inputs next = t.inputs;
-                    next.layer = l;
-                    out.inputs = next;
-                }
+                out.layer = l;
                 out.head = h;
                 out.query = hit.row;
             }
@@ -178,11 +156,7 @@ void draw_aggregates(const Trace& t, const Selection& sel, ModelPanelState& s, f
                           s.view == ModelView::Rollout ? "rollout" : "mean attention", t.query.tokens[hit.row].c_str(),
                           t.keys.tokens[hit.col].c_str(), format_value(m(hit.row, hit.col)).c_str(), l);
         if (hit.clicked) {
-            if (l != t.inputs.layer) {
-                Inputs next = t.inputs;
-                next.layer = l;
-                out.inputs = next;
-            }
+            out.layer = l;
             out.query = hit.row;
         }
     }
@@ -251,11 +225,11 @@ void draw_next_tokens(const Trace& t) {
 
 }  // namespace
 
-Edits draw_model_panel(const Trace* trace, const Inputs& inputs, const std::string& error, const Selection& sel,
-                       ModelPanelState& s) {
+Edits draw_model_panel(const Trace* trace, const Inputs& inputs, const std::string& error, const RunStatus& status,
+                       const Selection& sel, ModelPanelState& s) {
     Edits out;
     if (!s.synced) s.path = inputs.model, s.synced = true;
-    draw_open_row(inputs, s, out);
+    draw_open_row(trace, inputs, error, status, s, out);
     if (inputs.model.empty()) {
         ImGui::TextWrapped("Showing the synthetic single-layer engine. Open a GPT-2 model folder (Hugging Face layout: "
                            "config.json, model.safetensors, vocab.json + merges.txt) to see every layer and head of a "

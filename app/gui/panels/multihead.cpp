@@ -102,13 +102,14 @@ std::optional<int> head_strip(int heads, int d_head, float x0, float cell, int s
 }
 
 void draw_split(const Trace& t, const Selection& sel, MultiheadPanelState& s, float height, Edits& out) {
+    const LayerTrace& layer = t.layer(sel.layer);
     if (const std::optional<int> h = head_buttons(t.inputs.heads, sel.head)) out.head = *h;
     for (int k = 0; k < 3; ++k) {
         ImGui::SameLine(0, k == 0 ? ImGui::GetFontSize() * 1.5f : -1.0f);
         ImGui::RadioButton(kSplitNames[k], &s.split_matrix, k);
     }
     const bool is_q = s.split_matrix == 0;
-    const Matrix& m = is_q ? t.Q : s.split_matrix == 1 ? t.K : t.V;
+    const Matrix& m = is_q ? layer.Q : s.split_matrix == 1 ? layer.K : layer.V;
     const char* name = kSplitNames[s.split_matrix];
     const int d = t.d_head, h = sel.head;
     const int rows = static_cast<int>(m.rows()), cols = static_cast<int>(m.cols());
@@ -160,7 +161,7 @@ int grid_columns(int heads, int n, int m, float width, float height, float title
     return best;
 }
 
-void draw_head_cell(const Trace& t, const Selection& sel, MultiheadPanelState& s, int h, float max_h, bool labels,
+void draw_head_cell(const Trace& t, const LayerTrace& layer, const Selection& sel, MultiheadPanelState& s, int h, float max_h, bool labels,
                     Edits& out) {
     const bool selected = h == sel.head;
     const std::string title = "head " + std::to_string(h);
@@ -173,18 +174,19 @@ void draw_head_cell(const Trace& t, const Selection& sel, MultiheadPanelState& s
     style.col_labels = labels ? &t.keys.tokens : nullptr;
     style.highlight_row = sel.query;
     style.max_height = max_h;
-    const HeatmapHit hit = s.heads[h].draw(title.c_str(), t.heads[h].attention, style);
+    const HeatmapHit hit = s.heads[h].draw(title.c_str(), layer.heads[h].attention, style);
     if (selected) {  // the heatmap ends with a zero-height item as wide as its cells and labels
         const ImVec2 bottom_right(ImGui::GetItemRectMax().x + 1, ImGui::GetItemRectMin().y - 2);
         ImGui::GetWindowDrawList()->AddRect(ImVec2(top_left.x - 1, top_left.y - 1), bottom_right, kAccent, 0.0f, 0, 2.0f);
     }
     if (!hit.hovered()) return;
     ImGui::SetTooltip("head %d\n%s\nclick: select head %d and query %d", h,
-                      explain_cell(t, CellStage::Weight, h, hit.row, hit.col).c_str(), h, hit.row);
+                      explain_cell(t, layer, CellStage::Weight, h, hit.row, hit.col).c_str(), h, hit.row);
     if (hit.clicked) out.head = h, out.query = hit.row;
 }
 
 void draw_heads(const Trace& t, const Selection& sel, MultiheadPanelState& s, float height, Edits& out) {
+    const LayerTrace& layer = t.layer(sel.layer);
     const int heads = t.inputs.heads;
     if (static_cast<int>(s.heads.size()) != heads) s.heads.resize(heads);
     ImGui::TextWrapped("A_h = softmax(Q_h K_h^T / sqrt(%d)) for each head (%d), then O_h = A_h V_h. "
@@ -202,7 +204,7 @@ void draw_heads(const Trace& t, const Selection& sel, MultiheadPanelState& s, fl
         for (int h = 0; h < heads; ++h) {
             ImGui::TableNextColumn();
             ImGui::PushID(h);
-            draw_head_cell(t, sel, s, h, cell_h, labels, out);
+            draw_head_cell(t, layer, sel, s, h, cell_h, labels, out);
             ImGui::PopID();
         }
         ImGui::EndTable();
@@ -210,18 +212,18 @@ void draw_heads(const Trace& t, const Selection& sel, MultiheadPanelState& s, fl
     draw_colorbar(Colormap::Viridis, 0.0, 1.0, !t.allowed.all());
 }
 
-void concat_tooltip(const Trace& t, const HeatmapHit& hit, Edits& out) {
+void concat_tooltip(const Trace& t, const LayerTrace& layer, const HeatmapHit& hit, Edits& out) {
     const int head = hit.col / t.d_head;
     ImGui::SetTooltip("concat[%d,%d] = O_%d[%d,%d] = %s\n(head %d's output, token '%s')\nclick: select head %d", hit.row,
-                      hit.col, head, hit.row, hit.col % t.d_head, format_value(t.concat(hit.row, hit.col)).c_str(),
+                      hit.col, head, hit.row, hit.col % t.d_head, format_value(layer.concat(hit.row, hit.col)).c_str(),
                       head, t.query.tokens[hit.row].c_str(), head);
     if (hit.clicked) out.head = head, out.query = hit.row;
 }
 
-void output_tooltip(const Trace& t, const HeatmapHit& hit, Edits& out) {
+void output_tooltip(const Trace& t, const LayerTrace& layer, const HeatmapHit& hit, Edits& out) {
     ImGui::SetTooltip("output[%d,%d] = concat row %d . W_O column %d = %s\ntoken '%s'; every head feeds every output "
                       "column",
-                      hit.row, hit.col, hit.row, hit.col, format_value(t.output(hit.row, hit.col)).c_str(),
+                      hit.row, hit.col, hit.row, hit.col, format_value(layer.output(hit.row, hit.col)).c_str(),
                       t.query.tokens[hit.row].c_str());
     if (hit.clicked) out.query = hit.row;
 }
@@ -236,7 +238,8 @@ struct ProductStyles {
 };
 
 ProductStyles product_styles(const Trace& t, const Selection& sel) {
-    ProductStyles p{diverging_style(t.concat), diverging_style(t.W_O), diverging_style(t.output)};
+    const LayerTrace& layer = t.layer(sel.layer);
+    ProductStyles p{diverging_style(layer.concat), diverging_style(layer.W_O), diverging_style(layer.output)};
     p.concat.row_labels = &t.query.tokens;
     p.concat.highlight_row = p.output.highlight_row = sel.query;
     p.concat.column_groups = t.d_head;
@@ -244,24 +247,24 @@ ProductStyles product_styles(const Trace& t, const Selection& sel) {
     return p;
 }
 
-void draw_w_o(const Trace& t, MultiheadPanelState& s, const HeatmapStyle& style) {
+void draw_w_o(const Trace& t, const LayerTrace& layer, MultiheadPanelState& s, const HeatmapStyle& style) {
     ImGui::Text("W_O (%d x %d)", t.inputs.d_model, t.inputs.d_model);
-    const HeatmapHit hit = s.w_o.draw("W_O", t.W_O, style);
+    const HeatmapHit hit = s.w_o.draw("W_O", layer.W_O, style);
     if (hit.hovered())
         ImGui::SetTooltip("W_O[%d,%d] = %s\nrow %d multiplies concat column %d, which comes from head %d", hit.row,
-                          hit.col, format_value(t.W_O(hit.row, hit.col)).c_str(), hit.row, hit.row, hit.row / t.d_head);
+                          hit.col, format_value(layer.W_O(hit.row, hit.col)).c_str(), hit.row, hit.row, hit.row / t.d_head);
 }
 
-void draw_concat_matrix(const Trace& t, MultiheadPanelState& s, const HeatmapStyle& style, Edits& out) {
+void draw_concat_matrix(const Trace& t, const LayerTrace& layer, MultiheadPanelState& s, const HeatmapStyle& style, Edits& out) {
     ImGui::Text("concat (%d x %d)", t.n(), t.inputs.d_model);
-    const HeatmapHit hit = s.concat.draw("concat", t.concat, style);
-    if (hit.hovered()) concat_tooltip(t, hit, out);
+    const HeatmapHit hit = s.concat.draw("concat", layer.concat, style);
+    if (hit.hovered()) concat_tooltip(t, layer, hit, out);
 }
 
-void draw_output_matrix(const Trace& t, MultiheadPanelState& s, const HeatmapStyle& style, Edits& out) {
+void draw_output_matrix(const Trace& t, const LayerTrace& layer, MultiheadPanelState& s, const HeatmapStyle& style, Edits& out) {
     ImGui::Text("output (%d x %d)", t.n(), t.inputs.d_model);
-    const HeatmapHit hit = s.output.draw("output", t.output, style);
-    if (hit.hovered()) output_tooltip(t, hit, out);
+    const HeatmapHit hit = s.output.draw("output", layer.output, style);
+    if (hit.hovered()) output_tooltip(t, layer, hit, out);
 }
 
 void product_explanation(const Trace& t, const Selection& sel) {
@@ -277,6 +280,7 @@ void product_explanation(const Trace& t, const Selection& sel) {
 // cells, so that output's rows line up with concat's and its columns with W_O's.
 void draw_product_layout(const Trace& t, const Selection& sel, MultiheadPanelState& s, ProductStyles& p, float cell,
                          float label_w, Edits& out) {
+    const LayerTrace& layer = t.layer(sel.layer);
     const float grid = cell * t.inputs.d_model;
     p.concat.max_cell = p.w_o.max_cell = p.output.max_cell = cell;
     if (!ImGui::BeginTable("product", 2, ImGuiTableFlags_SizingFixedFit)) return;
@@ -291,12 +295,12 @@ void draw_product_layout(const Trace& t, const Selection& sel, MultiheadPanelSta
     labelled_colorbar("W_O", p.w_o);
     labelled_colorbar("output", p.output);
     ImGui::TableNextColumn();
-    draw_w_o(t, s, p.w_o);
+    draw_w_o(t, layer, s, p.w_o);
     ImGui::TableNextRow();
     ImGui::TableNextColumn();
-    draw_concat_matrix(t, s, p.concat, out);
+    draw_concat_matrix(t, layer, s, p.concat, out);
     ImGui::TableNextColumn();
-    draw_output_matrix(t, s, p.output, out);
+    draw_output_matrix(t, layer, s, p.output, out);
     ImGui::EndTable();
 }
 
@@ -304,6 +308,7 @@ void draw_product_layout(const Trace& t, const Selection& sel, MultiheadPanelSta
 // concat and output with equal cells, W_O on its own (smaller) scale.
 void draw_compact_layout(const Trace& t, const Selection& sel, MultiheadPanelState& s, ProductStyles& p,
                          float heatmap_h, float width, float label_w, Edits& out) {
+    const LayerTrace& layer = t.layer(sel.layer);
     const int d = t.inputs.d_model;
     const float w_o_cell = std::min(heatmap_h / d, width / (5 * d));  // the rows of concat and output matter more
     const float w_o_w = std::max(w_o_cell * d, ImGui::CalcTextSize("W_O (0000 x 0000)").x);
@@ -317,13 +322,13 @@ void draw_compact_layout(const Trace& t, const Selection& sel, MultiheadPanelSta
                             std::max(w_o_cell * d + 1, ImGui::CalcTextSize("W_O (0000 x 0000)").x));
     ImGui::TableSetupColumn("output", ImGuiTableColumnFlags_WidthFixed, cell * d + 1);
     ImGui::TableNextColumn();
-    draw_concat_matrix(t, s, p.concat, out);
+    draw_concat_matrix(t, layer, s, p.concat, out);
     draw_colorbar(p.concat.map, p.concat.lo, p.concat.hi);
     ImGui::TableNextColumn();
-    draw_w_o(t, s, p.w_o);
+    draw_w_o(t, layer, s, p.w_o);
     draw_colorbar(p.w_o.map, p.w_o.lo, p.w_o.hi);
     ImGui::TableNextColumn();
-    draw_output_matrix(t, s, p.output, out);
+    draw_output_matrix(t, layer, s, p.output, out);
     draw_colorbar(p.output.map, p.output.lo, p.output.hi);
     ImGui::EndTable();
 }
@@ -428,8 +433,9 @@ void draw_weight_lines(const LinesLayout& L, const Matrix& A, int query, bool al
 }
 
 void draw_lines(const Trace& t, const Selection& sel, MultiheadPanelState& s, float height, Edits& out) {
+    const LayerTrace& layer = t.layer(sel.layer);
     const int query = std::clamp(sel.query, 0, t.n() - 1), h = sel.head;
-    const Matrix& A = t.heads[h].attention;
+    const Matrix& A = layer.heads[h].attention;
     ImGui::Checkbox("all queries (each one's 3 strongest keys, faint)", &s.all_queries);
     ImGui::TextWrapped("head %d, query '%s': a line to every %skey, width and opacity = weight. Hover a key for its "
                        "weight; click a query to select it.",

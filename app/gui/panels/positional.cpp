@@ -124,7 +124,7 @@ void wave_controls(PositionalPanelState& s, int d) {
 std::string wave_name(const Trace& t, int k) {
     std::string name = "dim " + std::to_string(k);
     if (t.inputs.pe != Positional::Sinusoidal) return name;
-    const double period = 2 * kPi * std::pow(10000.0, 2.0 * (k / 2) / t.inputs.d_model);
+    const double period = sinusoidal_period(k, t.inputs.d_model);
     return name + (k % 2 == 0 ? ": sin" : ": cos") + ", period " + num(period);
 }
 
@@ -287,7 +287,7 @@ void draw_rope(const Trace& t, const Selection& sel, PositionalPanelState& s, co
     draw_colorbar(style.map, style.lo, style.hi);
     ImGui::TextDisabled("rows: positions, columns: pairs i = 0..%d (radians)", static_cast<int>(angles.cols()) - 1);
     if (!hit.hovered()) return;
-    const double a = t.rope_angles(hit.row, hit.col), rate = std::pow(10000.0, -2.0 * hit.col / t.d_head);
+    const double a = t.rope_angles(hit.row, hit.col), rate = rope_rate(hit.col, t.d_head);
     ImGui::SetTooltip("angle[%d, %d] = %d * 10000^(-%d/%d) = %d * %s = %s rad (%s turns)\nclick: select query %d",
                       hit.row, hit.col, hit.row, 2 * hit.col, t.d_head, hit.row, num(rate).c_str(), num(a).c_str(),
                       num(a / (2 * kPi)).c_str(), hit.row);
@@ -334,9 +334,9 @@ std::optional<int> head_slider(const Trace& t, int head) {
 }
 
 // The last thing in the panel: it takes the height left, but stays legible.
-void draw_bias(const Trace& t, const Selection& sel, PositionalPanelState& s, Edits& out,
-               std::string (*explain)(const Trace&, int, int, int)) {
-    const Matrix& bias = t.heads[sel.head].bias;
+void draw_bias(const Trace& t, const LayerTrace& layer, const Selection& sel, PositionalPanelState& s, Edits& out,
+               std::string (*explain)(const Trace&, const LayerTrace&, int, int, int)) {
+    const Matrix& bias = layer.heads[sel.head].bias;
     if (bias.size() == 0) {
         ImGui::TextDisabled("Head %d has no bias in this trace.", sel.head);
         return;
@@ -353,42 +353,43 @@ void draw_bias(const Trace& t, const Selection& sel, PositionalPanelState& s, Ed
     if (!hit.hovered()) return;
     ImGui::SetTooltip("query '%s' -> key '%s'%s\n%s\nclick: select query %d", t.query.tokens[hit.row].c_str(),
                       t.keys.tokens[hit.col].c_str(), t.allowed(hit.row, hit.col) ? "" : " (masked)",
-                      explain(t, sel.head, hit.row, hit.col).c_str(), hit.row);
+                      explain(t, layer, sel.head, hit.row, hit.col).c_str(), hit.row);
     if (hit.clicked) out.query = hit.row;
 }
 
-std::string alibi_cell(const Trace& t, int h, int i, int j) {
-    return "bias[" + std::to_string(i) + "," + std::to_string(j) + "] = -" + num(t.alibi_slopes[h]) + " * |" +
-           std::to_string(i) + " - " + std::to_string(j) + "| = " + num(t.heads[h].bias(i, j));
+std::string alibi_cell(const Trace&, const LayerTrace& layer, int h, int i, int j) {
+    return "bias[" + std::to_string(i) + "," + std::to_string(j) + "] = -" + num(layer.alibi_slopes[h]) + " * |" +
+           std::to_string(i) + " - " + std::to_string(j) + "| = " + num(layer.heads[h].bias(i, j));
 }
 
 void draw_alibi(const Trace& t, const Selection& sel, PositionalPanelState& s, Edits& out) {
+    const LayerTrace& layer = t.layer(sel.layer);
     ImGui::TextWrapped("slope_h = 2^(-8(h+1)/H) for H a power of two (otherwise interleaved from the next one). "
                        "Steep heads look only nearby; gentle heads see far.");
-    if (t.alibi_slopes.empty()) {
+    if (layer.alibi_slopes.empty()) {
         ImGui::TextDisabled("This trace has no ALiBi slopes.");
         return;
     }
     const float font = ImGui::GetFontSize();
-    const int hovered = draw_bars("slopes", t.alibi_slopes, sel.head, font * 6);
+    const int hovered = draw_bars("slopes", layer.alibi_slopes, sel.head, font * 6);
     if (hovered >= 0) {
-        ImGui::SetTooltip("head %d: slope %s\nclick: select head %d", hovered, num(t.alibi_slopes[hovered]).c_str(), hovered);
+        ImGui::SetTooltip("head %d: slope %s\nclick: select head %d", hovered, num(layer.alibi_slopes[hovered]).c_str(), hovered);
         if (ImGui::IsItemClicked(ImGuiMouseButton_Left)) out.head = hovered;
     }
     ImGui::TextDisabled("slopes per head (click one to select it)");
     if (const std::optional<int> h = head_slider(t, sel.head)) out.head = *h;
     ImGui::SameLine();
-    ImGui::Text("bias[i, j] = -%s * |i - j|", num(t.alibi_slopes[sel.head]).c_str());
-    draw_bias(t, sel, s, out, alibi_cell);
+    ImGui::Text("bias[i, j] = -%s * |i - j|", num(layer.alibi_slopes[sel.head]).c_str());
+    draw_bias(t, layer, sel, s, out, alibi_cell);
 }
 
 int relative_bucket(const Trace& t, int i, int j) { return t5_bucket(j - i, !is_causal(t.inputs.mask)); }
 
-std::string relative_cell(const Trace& t, int h, int i, int j) {
+std::string relative_cell(const Trace& t, const LayerTrace& layer, int h, int i, int j) {
     const int b = relative_bucket(t, i, j);
     return "bias[" + std::to_string(i) + "," + std::to_string(j) + "] = table[" + std::to_string(h) + ", bucket(j - i = " +
            std::to_string(j - i) + ")] = table[" + std::to_string(h) + ", " + std::to_string(b) +
-           "] = " + num(t.heads[h].bias(i, j));
+           "] = " + num(layer.heads[h].bias(i, j));
 }
 
 // The offsets j - i that land in `bucket`, written as a range; the last buckets are open-ended.
@@ -405,11 +406,12 @@ std::string bucket_offsets(int bucket, bool bidirectional) {
 }
 
 void draw_relative(const Trace& t, const Selection& sel, PositionalPanelState& s, Edits& out) {
+    const LayerTrace& layer = t.layer(sel.layer);
     const bool bidirectional = !is_causal(t.inputs.mask);
     ImGui::TextWrapped("%s", bidirectional ? "Buckets 0-15 hold keys at or before the query (j - i <= 0), 16-31 keys "
                                              "after it."
                                            : "Causal: all 32 buckets look back (j - i <= 0); later keys are masked.");
-    if (t.relative_table.size() == 0) {
+    if (layer.relative_table.size() == 0) {
         ImGui::TextDisabled("This trace has no relative bias table.");
         return;
     }
@@ -417,14 +419,14 @@ void draw_relative(const Trace& t, const Selection& sel, PositionalPanelState& s
     ImGui::SameLine();
     ImGui::TextUnformatted("its row of the table: one scalar per bucket");
     const float font = ImGui::GetFontSize();
-    const Eigen::RowVectorXd row = t.relative_table.row(sel.head);
+    const Eigen::RowVectorXd row = layer.relative_table.row(sel.head);
     const std::vector<double> values(row.data(), row.data() + row.size());
     const int hovered = draw_bars("buckets", values, -1, font * 7);
     if (hovered >= 0)
         ImGui::SetTooltip("bucket %d: %s\n%s", hovered, num(values[hovered]).c_str(),
                           bucket_offsets(hovered, bidirectional).c_str());
     ImGui::Text("head %d's bias: bias[i, j] = table[%d, bucket(j - i)]", sel.head, sel.head);
-    draw_bias(t, sel, s, out, relative_cell);
+    draw_bias(t, layer, sel, s, out, relative_cell);
 }
 
 // For encodings that add nothing to the input: what they do instead, in place of the sections.

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "attnscope/aggregates.hpp"
 #include "gui/formulas.hpp"
 
 namespace attnscope::gui {
@@ -20,24 +21,6 @@ namespace {
 constexpr ImU32 kBarColor = IM_COL32(86, 148, 226, 255);
 constexpr ImU32 kMaxBarColor = IM_COL32(255, 140, 50, 255);
 constexpr ImU32 kQueryColor = IM_COL32(255, 120, 60, 255);  // as the heatmaps mark the selected query
-
-struct RowStats {
-    int unmasked = 0;
-    int argmax = -1;
-    double max_weight = 0.0, entropy_bits = 0.0;
-};
-
-RowStats row_stats(const Trace& t, const HeadTrace& h, int q) {
-    RowStats st;
-    for (int j = 0; j < t.m(); ++j) {
-        if (!t.allowed(q, j)) continue;
-        ++st.unmasked;
-        const double p = h.attention(q, j);
-        if (st.argmax < 0 || p > st.max_weight) st.argmax = j, st.max_weight = p;
-        if (p > 0.0) st.entropy_bits -= p * std::log2(p);
-    }
-    return st;
-}
 
 // A token inside a printf format (ImGui slider formats): '%' must be doubled.
 std::string format_safe(const std::string& s) {
@@ -275,10 +258,11 @@ int draw_chart(const Trace& t, const HeadTrace& h, int q, const RowStats& st, bo
 }  // namespace
 
 Edits draw_softmax_panel(const Trace& t, const Selection& sel, SoftmaxPanelState& state) {
+    const LayerTrace& layer = t.layer(sel.layer);
     Edits out = draw_selectors(t, sel, state);
-    const HeadTrace& h = t.heads[sel.head];
+    const HeadTrace& h = layer.heads[sel.head];
     const int q = sel.query;
-    const RowStats st = row_stats(t, h, q);
+    const RowStats st = row_stats(h.attention, t.allowed, q);
     if (st.unmasked == 0) {
         ImGui::TextWrapped("Every key is masked for query %d '%s': all its logits are -inf, so its weights are all 0 "
                            "and there is no distribution to show. Choose another query or mask.",
@@ -289,7 +273,7 @@ Edits draw_softmax_panel(const Trace& t, const Selection& sel, SoftmaxPanelState
     draw_stats(t, st);
     ImGui::TextDisabled("Head %d, query %d '%s'. Dashed: uniform 1/%d.%s Hover a bar for its formula.", sel.head, q,
                         t.query.tokens[q].c_str(), st.unmasked, st.unmasked < t.m() ? " Hatched: masked, weight 0." : "");
-    if (key >= 0) ImGui::SetTooltip("%s", explain_cell(t, CellStage::Weight, sel.head, q, key).c_str());
+    if (key >= 0) ImGui::SetTooltip("%s", explain_cell(t, layer, CellStage::Weight, sel.head, q, key).c_str());
     return out;
 }
 

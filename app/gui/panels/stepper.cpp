@@ -1,7 +1,10 @@
 // Stepper panel: the forward pass as named steps; Prev / Next / Play (arrow keys too).
 #include <imgui.h>
 
+#include <algorithm>
+
 #include "gui/panels/stepper.hpp"
+#include "gui/widgets/texts_drawn.hpp"
 
 namespace attnscope::gui {
 namespace {
@@ -22,7 +25,10 @@ std::string step_shape(const Trace& t, Step s) {
         case Step::Softmax: return h + " x (" + n + " x " + m + ")";
         case Step::WeightValues: return h + " x (" + n + " x " + dh + ")";
         case Step::Concat:
-        case Step::OutputProjection: return "(" + n + " x " + d + ")";
+        case Step::OutputProjection:
+        case Step::LayerNorm:
+        case Step::Residual:
+        case Step::Mlp: return "(" + n + " x " + d + ")";
     }
     return {};
 }
@@ -31,34 +37,40 @@ std::string step_shape(const Trace& t, Step s) {
 
 Edits draw_stepper_panel(const Trace& trace, const Selection& sel, StepperState& state) {
     Edits out;
-    const int current = index_of(sel.step);
+    const bool model = trace.has_model();
+    const std::vector<Step>& order = steps_of(model);
+    const int count = static_cast<int>(order.size());
+    const int current = std::max(position_of(sel.step, model), 0);
     ImGui::BeginDisabled(current == 0);
-    if (ImGui::Button("< Prev")) out.step = step_at(current - 1);
+    if (ImGui::Button("< Prev")) out.step = step_after(sel.step, -1, model);
     ImGui::EndDisabled();
     ImGui::SameLine();
-    ImGui::BeginDisabled(current + 1 == kStepCount);
-    if (ImGui::Button("Next >")) out.step = step_at(current + 1);
+    ImGui::BeginDisabled(current + 1 == count);
+    if (ImGui::Button("Next >")) out.step = step_after(sel.step, 1, model);
     ImGui::EndDisabled();
     ImGui::SameLine();
     if (ImGui::Button(state.playing ? "Pause" : "Play")) {
         state.playing = !state.playing;
         state.last_advance = ImGui::GetTime();
-        if (state.playing && current + 1 == kStepCount) out.step = step_at(0);
+        if (state.playing && current + 1 == count) out.step = order.front();
     }
     ImGui::SameLine();
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
     ImGui::SliderFloat("s/step", &state.seconds_per_step, 0.3f, 5.0f, "%.1f");
     if (state.playing && ImGui::GetTime() - state.last_advance >= state.seconds_per_step) {
         state.last_advance = ImGui::GetTime();
-        if (current + 1 < kStepCount)
-            out.step = step_at(current + 1);
+        if (current + 1 < count)
+            out.step = step_after(sel.step, 1, model);
         else
             state.playing = false;
     }
     ImGui::TextDisabled("Left / Right arrow keys step too.");
+    if (model)
+        ImGui::TextDisabled("GPT-2 block %d of %d (panels show this layer; the Model panel picks another).",
+                            std::clamp(sel.layer, 0, trace.layer_count() - 1), trace.layer_count());
     ImGui::Separator();
 
-    const StepInfo& info = step_info(sel.step);
+    const StepInfo& info = step_info(sel.step, model);
     ImGui::Text("%d. %s", current + 1, info.title);
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.62f, 0.25f, 1.0f));
     ImGui::TextWrapped("%s", info.formula);
@@ -67,10 +79,11 @@ Edits draw_stepper_panel(const Trace& trace, const Selection& sel, StepperState&
     ImGui::TextDisabled("result: %s", step_shape(trace, sel.step).c_str());
     ImGui::Separator();
 
-    for (int i = 0; i < kStepCount; ++i) {
-        const StepInfo& s = step_info(step_at(i));
+    for (int i = 0; i < count; ++i) {
+        const StepInfo& s = step_info(order[i], model);
         const std::string label = std::to_string(i + 1) + ". " + s.title;
-        if (ImGui::Selectable(label.c_str(), i == current)) out.step = step_at(i);
+        if (ImGui::Selectable(label.c_str(), i == current)) out.step = order[i];
+        note_text("stepper", label + ": " + s.formula);
     }
     return out;
 }

@@ -111,6 +111,7 @@ struct BiasTables {
 
 BiasTables bias_tables(const Trace& t) {
     const Inputs& in = t.inputs;
+    const LayerTrace& layer = t.layers.at(0);
     const int n = t.n(), m = t.m();
     BiasTables b;
     b.params = {n, m, in.heads, t.d_head, in.temperature, 0, kRelativeBuckets, is_causal(in.mask), masks_padding(in.mask)};
@@ -118,11 +119,11 @@ BiasTables bias_tables(const Trace& t) {
     std::vector<int> buckets(1, 0);
     if (in.pe == Positional::Alibi) {
         b.params.pe = 1;
-        slopes.assign(t.alibi_slopes.begin(), t.alibi_slopes.end());
+        slopes.assign(layer.alibi_slopes.begin(), layer.alibi_slopes.end());
     }
     if (in.pe == Positional::Relative) {
         b.params.pe = 2;
-        table.assign(t.relative_table.data(), t.relative_table.data() + t.relative_table.size());
+        table.assign(layer.relative_table.data(), layer.relative_table.data() + layer.relative_table.size());
         buckets.resize(n + m - 1);
         for (int offset = -(n - 1); offset <= m - 1; ++offset)  // offset = j - i
             buckets[offset + n - 1] = t5_bucket(offset, !is_causal(in.mask));
@@ -135,18 +136,19 @@ BiasTables bias_tables(const Trace& t) {
 
 }  // namespace
 
-Trace run_gpu(const Inputs& in, Device& dev) {
-    Trace t = prepare_run(in);
-    t.backend = Backend::Gpu;
+void DeviceBackend::attend(Trace& t) {
+    Device& dev = device_;
+    const Inputs& in = t.inputs;
+    LayerTrace& layer = t.layers.at(0);
     const int n = t.n(), m = t.m(), H = in.heads, d = t.d_head, dm = in.d_model;
     const std::size_t nm = static_cast<std::size_t>(H) * n * m;
 
-    const Buffer x_query = upload(t.query.input), x_keys = t.cross ? upload(t.keys.input) : Buffer();
+    const Buffer x_query = upload(layer.attention_input), x_keys = t.cross ? upload(layer.key_input) : Buffer();
     const Buffer& x_kv = t.cross ? x_keys : x_query;
-    const Buffer W_Q = upload(t.W_Q), W_K = upload(t.W_K), W_V = upload(t.W_V), W_O = upload(t.W_O);
-    const Buffer Q = project(dev, t.Q, x_query, W_Q, n, dm, "Q", in.edits);  // (n, d_model)
-    const Buffer K = project(dev, t.K, x_kv, W_K, m, dm, "K", in.edits);     // (m, d_model)
-    const Buffer V = project(dev, t.V, x_kv, W_V, m, dm, "V", in.edits);     // (m, d_model)
+    const Buffer W_Q = upload(layer.W_Q), W_K = upload(layer.W_K), W_V = upload(layer.W_V), W_O = upload(layer.W_O);
+    const Buffer Q = project(dev, layer.Q, x_query, W_Q, n, dm, "Q", in.edits);  // (n, d_model)
+    const Buffer K = project(dev, layer.K, x_kv, W_K, m, dm, "K", in.edits);     // (m, d_model)
+    const Buffer V = project(dev, layer.V, x_kv, W_V, m, dm, "V", in.edits);     // (m, d_model)
 
     const bool rope = in.pe == Positional::Rope;
     Buffer Qh = floats(static_cast<std::size_t>(n) * dm), Kh = floats(static_cast<std::size_t>(m) * dm),
@@ -182,6 +184,7 @@ Trace run_gpu(const Inputs& in, Device& dev) {
     for (int h = 0; h < H; ++h) {
         const long long at = static_cast<long long>(h) * n * m;
         HeadTrace head;
+        head.kv_head = h;
         head.Q = download(Qh, n, d, static_cast<long long>(h) * n * d);
         head.K = download(Kh, m, d, static_cast<long long>(h) * m * d);
         head.V = download(Vh, m, d, static_cast<long long>(h) * m * d);
@@ -192,47 +195,34 @@ Trace run_gpu(const Inputs& in, Device& dev) {
         head.attention = download(exact.weights, n, m, at);
         head.output = exact_concat_m.middleCols(h * d, d);
         if (is_sparse(kind)) {
-            head.exact_attention = head.attention;
-            head.exact_output = head.output;
-            head.pattern = download_mask(patterns, n, m, at);
+            VariantRecord& r = head.variant.emplace();
+            r.exact_attention = head.attention;
+            r.exact_output = head.output;
+            r.pattern = download_mask(patterns, n, m, at);
             head.logits = download(sparse.logits, n, m, at);
             head.attention = download(sparse.weights, n, m, at);
             head.output = sparse_concat_m.middleCols(h * d, d);
-            head.comparison = compare_head(head.exact_attention, head.attention, &head.pattern, 0);
+            r.difference = head.attention - r.exact_attention;
+            r.comparison = compare_head(r.exact_attention, head.attention, &r.pattern, 0);
         } else if (is_low_rank(kind)) {
             attend_variant(head, t, h);  // on the CPU, from the GPU's exact head
         }
-        t.heads.push_back(std::move(head));
+        layer.heads.push_back(std::move(head));
     }
 
-    t.concat.resize(n, dm);  // (n, d_model)
-    for (int h = 0; h < H; ++h) t.concat.middleCols(h * d, d) = t.heads[h].output;
+    layer.concat.resize(n, dm);  // (n, d_model)
+    for (int h = 0; h < H; ++h) layer.concat.middleCols(h * d, d) = layer.heads[h].output;
     Buffer output = floats(static_cast<std::size_t>(n) * dm);  // (n, d_model)
-    const Buffer low_rank_concat = is_low_rank(kind) ? upload(t.concat) : Buffer();
+    const Buffer low_rank_concat = is_low_rank(kind) ? upload(layer.concat) : Buffer();
     const Buffer& concat = is_sparse(kind) ? sparse_concat : is_low_rank(kind) ? low_rank_concat : exact_concat;
     product(dev, output, concat, W_O, n, dm, dm);
-    t.output = download(output, n, dm);
+    layer.output = download(output, n, dm);
     if (t.has_variant()) {
         product(dev, output, exact_concat, W_O, n, dm, dm);
-        t.exact_output = download(output, n, dm);
+        layer.exact_output = download(output, n, dm);
     } else {
-        t.exact_output = t.output;
+        layer.exact_output = layer.output;
     }
-    finish_run(t);
-    return t;
-}
-
-Trace run_on_backend(const Inputs& in, Device* dev, std::string& warning) {
-    warning.clear();
-    if (in.backend == Backend::Gpu) {
-        if (!in.model.empty())
-            warning = "the GPU backend runs the built-in single-layer engine only: the GPT-2 model ran on the CPU";
-        else if (dev)
-            return run_gpu(in, *dev);
-        else
-            warning = "no OpenGL 4.3 context for the GPU backend: ran on the CPU";
-    }
-    return run(in);
 }
 
 }  // namespace attnscope::gpu

@@ -17,4 +17,21 @@ Matrix mean_over_heads(const std::vector<HeadTrace>& heads);
 // Returns R_0 .. R_{L-1} for the layers' (n, n) mean attention.
 std::vector<Matrix> attention_rollout(const std::vector<Matrix>& layer_attention);
 
+// One query's attention row summarized over the keys it may see (allowed(i, j)):
+// entropy H = -sum p log2 p in bits (0 when one key takes all, log2(unmasked) when uniform).
+struct RowStats {
+    int unmasked = 0;         // keys the query may attend to
+    int argmax = -1;          // the heaviest key; -1 when every key is masked
+    double max_weight = 0.0;
+    double entropy_bits = 0.0;
+};
+RowStats row_stats(const Matrix& attention, const MaskMatrix& allowed, int row);
+
+// The softmax of one logits row as its terms: weight[j] = exp(logit[j] - row_max) / sum.
+struct SoftmaxTerms {
+    double row_max = 0.0;     // over the allowed keys
+    double sum = 0.0;         // of exp(logit - row_max) over the allowed keys
+};
+SoftmaxTerms softmax_terms(const Matrix& logits, const MaskMatrix& allowed, int row);
+
 }  // namespace attnscope

@@ -68,13 +68,19 @@ struct Gpt2LayerRecord {
     MatrixF input;        // (n, D) the residual stream entering the block
     MatrixF ln_1;         // (n, D) ln_1(input): what enters attention
     MatrixF qkv;          // (n, 3D) ln_1 W_attn + b = [Q | K | V]; head h owns columns [h d_head, (h+1) d_head) of each
+    MatrixF attention;    // (H n, n) head h's causal softmax weights in rows [h n, (h+1) n)
     MatrixF concat;       // (n, D) the heads' outputs side by side
     MatrixF attn_output;  // (n, D) concat W_proj + b, added to the residual stream
 };
 
 // The forward pass over token ids (0 < n <= n_ctx, every id < vocab_size; throws Error otherwise).
 // Returns the next-token logits after the last token (vocab); with `record`, also every block's
-// intermediates (n_layer records). Matrix products run on all OpenMP threads.
+// intermediates (n_layer records). The blocks are training's (train_layers.hpp); matrix products
+// run on all OpenMP threads.
 VectorF gpt2_forward(const Gpt2Weights& w, const std::vector<int>& ids, std::vector<Gpt2LayerRecord>* record = nullptr);
+// The same, handing each block's record to `sink` as soon as the block is done (so that a long text's
+// records need not all be in memory at once).
+VectorF gpt2_forward(const Gpt2Weights& w, const std::vector<int>& ids,
+                     const std::function<void(int layer, Gpt2LayerRecord&& record)>& sink);
 
 }  // namespace attnscope

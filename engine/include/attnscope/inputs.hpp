@@ -40,7 +40,6 @@ struct Inputs {
     std::vector<Edit> edits;
     VariantParams variant;   // dense: exact attention; else compared against it
     std::string model;       // a GPT-2 model folder; empty: the synthetic single-layer engine
-    int layer = 0;           // with a model: the layer whose heads the single-layer fields show
     Backend backend = Backend::Cpu;  // gpu: the app runs attnscope_gpu (falls back to cpu without OpenGL 4.3)
     bool operator==(const Inputs&) const = default;
 };

@@ -13,6 +13,9 @@ inline constexpr int kLearnedPositions = 512;  // rows of the learned position t
 
 // (n, d): PE[p, 2i] = sin(p / 10000^(2i/d)), PE[p, 2i+1] = cos(p / 10000^(2i/d)).
 Matrix sinusoidal_encoding(int n, int d);
+// The angle of PE[p, k]: p / 10000^(2 floor(k/2) / d), and the wave's period 2 pi 10000^(2 floor(k/2) / d).
+double sinusoidal_angle(int p, int k, int d);
+double sinusoidal_period(int k, int d);
 
 // (n, d): the first n rows of a seeded (kLearnedPositions, d) table, N(0, 0.1^2).
 // Throws Error when n > kLearnedPositions.
@@ -23,6 +26,8 @@ Matrix learned_encoding(int n, int d, std::uint64_t seed);
 // x: (n, d_head), row r at position positions[r]. Returns the rotated copy.
 Matrix rope_rotate(const Matrix& x, const std::vector<int>& positions);
 double rope_angle(int position, int pair, int d_head);
+// The rotation rate of pair i: 10000^(-2i / d_head), so that rope_angle = position * rate.
+double rope_rate(int pair, int d_head);
 // (n, d_head / 2): angle[pos, pair] = rope_angle(pos, pair, d_head), for display.
 Matrix rope_angle_table(int n, int d_head);
 

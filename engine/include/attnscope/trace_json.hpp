@@ -1,16 +1,25 @@
 #pragma once
-// The trace as JSON, schema "attnscope.trace/1" (see README "Trace JSON").
+// The trace as JSON, schema "attnscope.trace/2" (see README "Trace JSON").
 // Matrices are arrays of rows; masked logits are null.
 #include <nlohmann/json.hpp>
 
 #include "attnscope/matrix.hpp"
+#include "attnscope/stages.hpp"
 #include "attnscope/trace.hpp"
+#include <ostream>
 
 namespace attnscope {
 
-inline constexpr const char* kTraceSchema = "attnscope.trace/1";
+inline constexpr const char* kTraceSchema = "attnscope.trace/2";
 
-nlohmann::json to_json(const Trace& trace);
+struct TraceWriteOptions {
+    StageSelection stages;  // which stages; all by default
+    int layer = -1;         // only this layer; -1: every layer
+    int indent = -1;        // -1: compact; 0..16 spaces
+};
+nlohmann::json to_json(const Trace& trace, const TraceWriteOptions& options = {});
+// The same JSON written layer by layer, so that a large trace is never in memory as JSON at once.
+void write_json(std::ostream& out, const Trace& trace, const TraceWriteOptions& options);
 nlohmann::json matrix_to_json(const Matrix& m);  // -inf and NaN become null
 Matrix matrix_from_json(const nlohmann::json& rows);  // null becomes -inf
 

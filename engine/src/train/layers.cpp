@@ -6,7 +6,9 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <cblas.h>
 #include <limits>
+#include <type_traits>
 
 namespace attnscope::train {
 namespace {
@@ -100,10 +102,15 @@ void layernorm_backward(F* dinp, F* dweight, F* dbias, const F* dout, const F* i
 
 // --- matmul (Conv1D) ---
 
+// Float products go to OpenBLAS's sgemm (Debian's libopenblas: AVX2 / AVX-512 kernels picked at run
+// time, its own threads); double products (the gradient checks) stay with Eigen.
 template <class F>
 void matmul_forward(F* out, const F* inp, const F* weight, const F* bias, int N, int C, int OC) {
     MapM<F> o(out, N, OC);
-    o.noalias() = MapCM<F>(inp, N, C) * MapCM<F>(weight, C, OC);
+    if constexpr (std::is_same_v<F, float>)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, OC, C, 1.0f, inp, C, weight, OC, 0.0f, out, OC);
+    else
+        o.noalias() = MapCM<F>(inp, N, C) * MapCM<F>(weight, C, OC);
     if (bias) o.rowwise() += MapCV<F>(bias, OC);
 }
 
@@ -111,8 +118,13 @@ template <class F>
 void matmul_backward(F* dinp, F* dweight, F* dbias, const F* dout, const F* inp, const F* weight, int N, int C,
                      int OC) {
     const MapCM<F> d(dout, N, OC);
-    MapM<F>(dinp, N, C).noalias() += d * MapCM<F>(weight, C, OC).transpose();
-    MapM<F>(dweight, C, OC).noalias() += MapCM<F>(inp, N, C).transpose() * d;
+    if constexpr (std::is_same_v<F, float>) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, C, OC, 1.0f, dout, OC, weight, OC, 1.0f, dinp, C);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, C, OC, N, 1.0f, inp, C, dout, OC, 1.0f, dweight, OC);
+    } else {
+        MapM<F>(dinp, N, C).noalias() += d * MapCM<F>(weight, C, OC).transpose();
+        MapM<F>(dweight, C, OC).noalias() += MapCM<F>(inp, N, C).transpose() * d;
+    }
     if (dbias) MapV<F>(dbias, OC) += d.colwise().sum();
 }
 
@@ -216,14 +228,22 @@ void residual_backward(F* da, F* db, const F* dout, int N) {
 
 template <class F>
 void logits_forward(F* logits, const F* inp, const F* wte, int N, int C, int V) {
-    MapM<F>(logits, N, V).noalias() = MapCM<F>(inp, N, C) * MapCM<F>(wte, V, C).transpose();
+    if constexpr (std::is_same_v<F, float>)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, V, C, 1.0f, inp, C, wte, C, 0.0f, logits, V);
+    else
+        MapM<F>(logits, N, V).noalias() = MapCM<F>(inp, N, C) * MapCM<F>(wte, V, C).transpose();
 }
 
 template <class F>
 void logits_backward(F* dinp, F* dwte, const F* dlogits, const F* inp, const F* wte, int N, int C, int V) {
-    const MapCM<F> d(dlogits, N, V);
-    MapM<F>(dinp, N, C).noalias() += d * MapCM<F>(wte, V, C);
-    MapM<F>(dwte, V, C).noalias() += d.transpose() * MapCM<F>(inp, N, C);
+    if constexpr (std::is_same_v<F, float>) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, V, 1.0f, dlogits, V, wte, C, 1.0f, dinp, C);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, V, C, N, 1.0f, dlogits, V, inp, C, 1.0f, dwte, C);
+    } else {
+        const MapCM<F> d(dlogits, N, V);
+        MapM<F>(dinp, N, C).noalias() += d * MapCM<F>(wte, V, C);
+        MapM<F>(dwte, V, C).noalias() += d.transpose() * MapCM<F>(inp, N, C);
+    }
 }
 
 template <class F>

@@ -1,5 +1,5 @@
 #pragma once
-// The traced forward pass on the GPU: run() with the projections, the split into heads, RoPE,
+// The synthetic engine's attention layer on the GPU: run() with the projections, the split into heads, RoPE,
 // scores, ALiBi/relative bias, scaling, masks, softmax, weighted values, concat and W_O computed
 // by compute shaders; the sparse variants (local, strided, fixed, bigbird, topk) as GPU masks.
 // Tokens, embeddings and the additive positional tables (lookups), the weights' seeded draws,
@@ -9,16 +9,22 @@
 
 #include "attnscope/gpu/device.hpp"
 #include "attnscope/inputs.hpp"
+#include "attnscope/run.hpp"
 #include "attnscope/trace.hpp"
 
 namespace attnscope::gpu {
 
-// Needs dev's context current. Throws Error for inputs run() rejects, with the same message.
-Trace run_gpu(const Inputs& inputs, Device& dev);
+// The GPU as run()'s LayerBackend: pass it in RunContext::backend. Needs the device's context
+// current on the thread that calls run().
+class DeviceBackend final : public LayerBackend {
+public:
+    explicit DeviceBackend(Device& device) : device_(device) {}
+    Backend kind() const override { return Backend::Gpu; }
+    std::string unsupported(const Inputs&) const override { return {}; }
+    void attend(Trace& trace) override;
 
-// Runs on inputs.backend. For gpu, `dev` is the device of the current context, or null when
-// there is none (no OpenGL 4.3): the CPU runs instead, the trace says backend cpu, and `warning`
-// says why (empty otherwise). A GPT-2 model (inputs.model) always runs on the CPU, with a warning.
-Trace run_on_backend(const Inputs& inputs, Device* dev, std::string& warning);
+private:
+    Device& device_;
+};
 
 }  // namespace attnscope::gpu

@@ -1,0 +1,134 @@
+// Tests app/gui/runner.cpp and the run path of app_state.cpp: runs happen off the frame, the newest
+// request wins, a failed run keeps the last good trace beside its message, and choosing another
+// layer or head to view runs no forward pass.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "attnscope/gpt2.hpp"
+#include "attnscope/run.hpp"
+#include "gui/app_state.hpp"
+
+using namespace attnscope;
+
+namespace {
+
+struct TempModel {
+    std::filesystem::path dir = std::filesystem::temp_directory_path() / ("attnscope-runner-" + std::to_string(::getpid()));
+    TempModel() {
+        Gpt2Config c;
+        c.n_layer = 3, c.n_head = 2, c.n_embd = 16, c.n_ctx = 32;
+        c.vocab_size = save_byte_tokenizer(dir.string());
+        save_gpt2(dir.string(), random_gpt2(c, 5));
+    }
+    ~TempModel() { std::filesystem::remove_all(dir); }
+};
+
+gui::Edits with_inputs(const Inputs& in) {
+    gui::Edits e;
+    e.inputs = in;
+    return e;
+}
+
+}  // namespace
+
+TEST_CASE("gui runner: choosing another layer or head runs no forward pass", "[gui][runner]") {
+    TempModel model;
+    gui::AppState app;
+    app.inputs.model = model.dir.string();
+    app.inputs.text = "the cat sat on the mat";
+    gui::rerun(app);
+    REQUIRE(app.trace);
+    REQUIRE(app.trace->layer_count() == 3);
+    const long long before = forward_count();
+    gui::Edits view;
+    view.layer = 2;
+    view.head = 1;
+    gui::apply(app, view);
+    REQUIRE_FALSE(app.runner->busy());
+    app.runner->wait_idle();
+    REQUIRE_FALSE(gui::poll_run(app));
+    REQUIRE(forward_count() == before);
+    REQUIRE(app.selection.layer == 2);
+    REQUIRE(app.selection.head == 1);
+    view.layer = 7;  // past the last layer: clamped, still no run
+    gui::apply(app, view);
+    REQUIRE(app.selection.layer == 2);
+    REQUIRE(forward_count() == before);
+}
+
+TEST_CASE("gui runner: a failed run keeps the last good trace and shows why", "[gui][runner]") {
+    gui::AppState app;
+    gui::rerun(app);
+    REQUIRE(app.trace);
+    REQUIRE(app.error.empty());
+    const std::string good_text = app.trace->inputs.text;
+    Inputs bad = app.inputs;
+    bad.heads = 5;  // does not divide d_model 64
+    gui::apply(app, with_inputs(bad));
+    app.runner->wait_idle();
+    REQUIRE(gui::poll_run(app));
+    REQUIRE(app.trace);
+    REQUIRE(app.trace->inputs.text == good_text);
+    REQUIRE(app.trace->inputs.heads == 4);
+    REQUIRE(app.error.find("heads (5)") != std::string::npos);
+    Inputs fixed = bad;
+    fixed.heads = 8;
+    gui::apply(app, with_inputs(fixed));
+    app.runner->wait_idle();
+    REQUIRE(gui::poll_run(app));
+    REQUIRE(app.error.empty());
+    REQUIRE(app.trace->inputs.heads == 8);
+}
+
+TEST_CASE("gui runner: the newest request wins", "[gui][runner]") {
+    gui::Runner runner;
+    // Many requests in a burst: at most the one running and the newest are computed, and only the
+    // newest's result is handed back.
+    std::uint64_t last = 0;
+    for (int i = 1; i <= 20; ++i) {
+        gui::RunRequest r;
+        r.inputs.text = "word " + std::to_string(i);
+        last = runner.request(r);
+    }
+    runner.wait_idle();
+    const std::optional<gui::RunResult> result = runner.take();
+    REQUIRE(result);
+    REQUIRE(result->id == last);
+    REQUIRE(result->trace);
+    REQUIRE(result->trace->query.tokens.back() == "20");
+    REQUIRE_FALSE(runner.take());
+}
+
+TEST_CASE("gui runner: compared variants come from the exact heads of the same run", "[gui][runner]") {
+    gui::Runner runner;
+    gui::RunRequest r;
+    r.inputs.text = "the cat sat on the mat because it was tired";
+    VariantParams local;
+    local.kind = VariantKind::Local;
+    local.window = 1;
+    VariantParams bad;
+    bad.kind = VariantKind::Nystrom;
+    bad.landmarks = 500;  // more landmarks than tokens
+    r.compared = {local, bad};
+    const long long before = forward_count();
+    runner.request(r);
+    runner.wait_idle();
+    const std::optional<gui::RunResult> result = runner.take();
+    REQUIRE(result);
+    REQUIRE(forward_count() == before + 1);  // one forward pass for the exact trace and both variants
+    REQUIRE(result->compared.size() == 2);
+    REQUIRE(result->compared[0].trace);
+    REQUIRE(result->compared[1].error.find("landmarks") != std::string::npos);
+    // The same as running the variant on its own.
+    Inputs with_local = r.inputs;
+    with_local.variant = local;
+    const Trace alone = run(with_local);
+    const Trace& varied = *result->compared[0].trace;
+    for (int h = 0; h < alone.head_count(); ++h) {
+        REQUIRE(varied.layers[0].heads[h].attention.isApprox(alone.layers[0].heads[h].attention, 1e-12));
+        REQUIRE(varied.layers[0].heads[h].variant->pattern == alone.layers[0].heads[h].variant->pattern);
+    }
+    REQUIRE(varied.layers[0].output.isApprox(alone.layers[0].output, 1e-12));
+    REQUIRE(varied.layers[0].output_error == Approx(alone.layers[0].output_error).epsilon(1e-9));
+}
