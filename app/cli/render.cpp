@@ -8,6 +8,10 @@
 #include "cli/common.hpp"
 #include "cli/subcommands.hpp"
 #include "gui/app.hpp"
+#include "gui/panels/lessons.hpp"
+#include "gui/panels/model.hpp"
+#include "gui/panels/scaling.hpp"
+#include "gui/panels/training.hpp"
 
 namespace attnscope::cli {
 
@@ -77,14 +81,14 @@ void add_render_command(CLI::App& app) {
         state.theme = opts->theme == "dark" ? gui::Theme::Dark : gui::Theme::Light;
         if (opts->model_view != "heads" && opts->model_view != "mean" && opts->model_view != "rollout")
             throw Error("unknown --model-view '" + opts->model_view + "': choose heads, mean or rollout");
-        state.panels.model.view = opts->model_view == "heads"  ? gui::ModelView::Heads
+        gui::panel_state<gui::ModelPanelState>(state, "model").view = opts->model_view == "heads"  ? gui::ModelView::Heads
                                   : opts->model_view == "mean" ? gui::ModelView::MeanOverHeads
                                                                : gui::ModelView::Rollout;
         std::smatch m;
         if (!std::regex_match(opts->size, m, std::regex(R"((\d{1,5})x(\d{1,5}))")))
             throw Error("cannot read size '" + opts->size + "': write WIDTHxHEIGHT, e.g. 1600x960");
         if (opts->scaling_sweep) {
-            BenchConfig& c = state.panels.scaling.config;
+            BenchConfig& c = gui::panel_state<gui::ScalingPanelState>(state, "scaling").config;
             if (!opts->scaling_variants.empty()) {
                 c.variants.clear();
                 for (const std::string& v : opts->scaling_variants) c.variants.push_back(parse_variant(v));
@@ -95,8 +99,9 @@ void add_render_command(CLI::App& app) {
             if (opts->scaling_budget) c.budget = opts->scaling_budget;
             if (opts->scaling_threads >= 0) c.threads = opts->scaling_threads;
             check_bench_config(c);
-            state.panels.scaling.start_on_open = state.panels.scaling.wait_for_sweep = true;
-            state.windows.scaling = true;
+            gui::ScalingPanelState& scaling = gui::panel_state<gui::ScalingPanelState>(state, "scaling");
+            scaling.start_on_open = scaling.wait_for_sweep = true;
+            gui::panel_open(state, "scaling") = true;
             if (!opts->request.panels.empty() &&
                 std::find(opts->request.panels.begin(), opts->request.panels.end(), "scaling") == opts->request.panels.end())
                 opts->request.panels.push_back("scaling");
@@ -107,18 +112,19 @@ void add_render_command(CLI::App& app) {
             const auto it = std::find(tasks.begin(), tasks.end(), task);
             if (it == tasks.end()) throw Error("unknown --train-task '" + task + "': choose copy, reverse, sort or induction");
             if (opts->train_steps < 0) throw Error("--train-steps must be 0 or more");
-            gui::TrainingPanelState& t = state.panels.training;
+            gui::TrainingPanelState& t = gui::panel_state<gui::TrainingPanelState>(state, "training");
             t.task = static_cast<int>(it - tasks.begin());
             if (task == "induction") t.layers = 2, t.heads = 2;
             t.start_steps = std::max(opts->train_steps, opts->train_running ? 1 : 0);
             t.keep_running = opts->train_running;
-            state.windows.training = true;
+            gui::panel_open(state, "training") = true;
         }
         if (!opts->lesson.empty()) {  // the step sets the inputs and the view itself
-            state.panels.lessons.start_lesson = opts->lesson;
-            state.panels.lessons.start_step = opts->lesson_step - 1;
-            state.panels.lessons.wait_for_experiments = true;
-            state.windows.lessons = true;
+            gui::LessonsPanelState& lessons = gui::panel_state<gui::LessonsPanelState>(state, "lessons");
+            lessons.start_lesson = opts->lesson;
+            lessons.start_step = opts->lesson_step - 1;
+            lessons.wait_for_experiments = true;
+            gui::panel_open(state, "lessons") = true;
             if (!opts->request.panels.empty() &&
                 std::find(opts->request.panels.begin(), opts->request.panels.end(), "lessons") == opts->request.panels.end())
                 opts->request.panels.push_back("lessons");

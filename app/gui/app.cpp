@@ -99,7 +99,7 @@ void render_screenshot(AppState app, const RenderRequest& req) {
                     " is out of range: use 64x64 to 8192x8192, e.g. --size 1600x960");
     if (req.frames < 1 || req.frames > 100000) throw Error("frames must be between 1 and 100000");
     if (!req.panels.empty()) {
-        for (const PanelInfo& p : panels()) app.windows.*p.open = false;
+        for (PanelSlot& slot : app.panel_slots) slot.open = false;
         for (const std::string& id : req.panels) {
             const PanelInfo* p = find_panel(id);
             if (!p) {
@@ -107,7 +107,7 @@ void render_screenshot(AppState app, const RenderRequest& req) {
                 for (const PanelInfo& q : panels()) ids += (ids.empty() ? "" : ", ") + std::string(q.id);
                 throw Error("unknown panel '" + id + "': choose from " + ids);
             }
-            app.windows.*p->open = true;
+            panel_open(app, id) = true;
         }
     }
     GuiWindow window(WindowOptions{req.width, req.height, false, false});

@@ -1,9 +1,11 @@
 #include "gui/app_state.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "attnscope/error.hpp"
 #include "gui/frame.hpp"
+#include "gui/panels/input.hpp"
 
 namespace attnscope::gui {
 
@@ -27,11 +29,22 @@ void clamp_selection(AppState& app) {
 
 }  // namespace
 
+const PanelSlot& panel_slot(const AppState& app, std::string_view id) {
+    const std::vector<PanelInfo>& list = panels();
+    for (std::size_t i = 0; i < list.size(); ++i)
+        if (id == list[i].id) return app.panel_slots.at(i);
+    throw std::out_of_range("no panel '" + std::string(id) + "'");
+}
+
+PanelSlot& panel_slot(AppState& app, std::string_view id) {
+    return const_cast<PanelSlot&>(panel_slot(static_cast<const AppState&>(app), id));
+}
+
 void request_run(AppState& app) {
     RunRequest r;
     r.inputs = app.inputs;
     // Compare's variants are computed only while it is shown: each has an SVD of every head.
-    if (app.windows.compare)
+    if (panel_open(app, "compare"))
         for (const ComparedRun& c : app.compared) r.compared.push_back(c.variant);
     app.runner->request(std::move(r));
 }
@@ -72,17 +85,17 @@ void apply(AppState& app, const Edits& edits) {
     if (edits.query) app.selection.query = *edits.query;
     if (edits.step) app.selection.step = *edits.step;
     for (const std::string& id : edits.open_panels)
-        if (const PanelInfo* p = find_panel(id)) app.windows.*p->open = true;
+        if (find_panel(id)) panel_open(app, id) = true;
     const bool new_inputs = edits.inputs && !(*edits.inputs == app.inputs);
     if (new_inputs) {
         app.inputs = *edits.inputs;
-        app.panels.input.synced = false;  // its text boxes show the new text, e.g. after a session load
+        panel_state<InputPanelState>(app, "input").synced = false;  // its text boxes show the new text, e.g. after a session load
     }
     if (edits.compared) {
         app.compared.resize(std::min<size_t>(edits.compared->size(), kMaxCompared));
         for (size_t i = 0; i < app.compared.size(); ++i) app.compared[i].variant = (*edits.compared)[i];
     }
-    const bool compare_opened = app.windows.compare && !app.compared.empty() && !app.compared[0].trace &&
+    const bool compare_opened = panel_open(app, "compare") && !app.compared.empty() && !app.compared[0].trace &&
                                 app.compared[0].error.rfind("not computed", 0) == 0 && !app.runner->busy();
     if (new_inputs || edits.compared || compare_opened) request_run(app);
     clamp_selection(app);

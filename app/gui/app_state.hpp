@@ -2,6 +2,7 @@
 // Everything the GUI holds between frames. The frame loop owns it; panels see
 // parts of it through const references and return Edits.
 #include <optional>
+#include <string_view>
 #include <string>
 
 #include "attnscope/inputs.hpp"
@@ -9,45 +10,9 @@
 #include "gui/compared_run.hpp"
 #include "gui/edits.hpp"
 #include "gui/runner.hpp"
-#include "gui/panels/compare.hpp"
-#include "gui/panels/attention.hpp"
-#include "gui/panels/export.hpp"
-#include "gui/panels/input.hpp"
-#include "gui/panels/lessons.hpp"
-#include "gui/panels/matrices.hpp"
-#include "gui/panels/model.hpp"
-#include "gui/panels/multihead.hpp"
-#include "gui/panels/positional.hpp"
-#include "gui/panels/scaling.hpp"
-#include "gui/panels/softmax.hpp"
-#include "gui/panels/stepper.hpp"
-#include "gui/panels/training.hpp"
+#include "gui/panel_list.hpp"
 
 namespace attnscope::gui {
-
-// Which panel windows are open. Positional and Export start closed (View menu) and open
-// over the right and left columns.
-struct Windows {
-    bool input = true, stepper = true, matrices = true, attention = true, softmax = true, multihead = true,
-         positional = false, export_files = false, compare = false, lessons = false, model = false,
-         training = false, scaling = false;
-};
-
-struct PanelStates {
-    InputPanelState input;
-    StepperState stepper;
-    MatricesPanelState matrices;
-    AttentionPanelState attention;
-    SoftmaxPanelState softmax;
-    MultiheadPanelState multihead;
-    PositionalPanelState positional;
-    ExportPanelState export_files;
-    ComparePanelState compare;
-    LessonsPanelState lessons;
-    ModelPanelState model;
-    TrainingPanelState training;
-    ScalingPanelState scaling;
-};
 
 enum class Theme { Dark, Light };
 
@@ -62,10 +27,24 @@ struct AppState {
     std::shared_ptr<Runner> runner = std::make_shared<Runner>();  // every run happens there, off the frame
     std::vector<ComparedRun> compared = default_comparison();
     Selection selection;
-    Windows windows;
-    PanelStates panels;
+    std::vector<PanelSlot> panel_slots = make_panel_slots();  // open flags and states, in panels() order
     Theme theme = Theme::Dark;
 };
+
+// Panel `id`'s open flag and state (State must be the type its row in panel_list.cpp makes).
+// Throws std::out_of_range for an id not in panels().
+PanelSlot& panel_slot(AppState& app, std::string_view id);
+const PanelSlot& panel_slot(const AppState& app, std::string_view id);
+inline bool& panel_open(AppState& app, std::string_view id) { return panel_slot(app, id).open; }
+inline bool panel_open(const AppState& app, std::string_view id) { return panel_slot(app, id).open; }
+template <class State>
+State& panel_state(AppState& app, std::string_view id) {
+    return *static_cast<State*>(panel_slot(app, id).state.get());
+}
+template <class State>
+const State& panel_state(const AppState& app, std::string_view id) {
+    return *static_cast<const State*>(panel_slot(app, id).state.get());
+}
 
 // Asks the runner for a trace of app.inputs (and the compared variants while Compare is open).
 void request_run(AppState& app);

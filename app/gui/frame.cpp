@@ -37,7 +37,10 @@ void step_banner(Step step, bool model) {
 void draw_menu(AppState& app) {
     if (!ImGui::BeginMainMenuBar()) return;
     if (ImGui::BeginMenu("View")) {
-        for (const PanelInfo& p : panels()) ImGui::MenuItem(p.title, nullptr, &(app.windows.*p.open));
+        for (std::size_t i = 0; i < panels().size(); ++i) {
+            bool open = app.panel_slots[i].open;
+            if (ImGui::MenuItem(panels()[i].title, nullptr, &open)) app.panel_slots[i].open = open;
+        }
         ImGui::Separator();
         if (ImGui::MenuItem("Dark theme", nullptr, app.theme == Theme::Dark)) app.theme = Theme::Dark;
         if (ImGui::MenuItem("Light theme", nullptr, app.theme == Theme::Light)) app.theme = Theme::Light;
@@ -50,20 +53,8 @@ void draw_menu(AppState& app) {
     ImGui::EndMainMenuBar();
 }
 
-Edits draw_panel_body(const PanelInfo& p, AppState& app) {
-    const std::string id = p.id;
-    PanelStates& s = app.panels;
-    if (id == "input") {
-        const bool model_shown = !app.inputs.model.empty() && app.trace && app.trace->has_model();
-        return draw_input_panel(app.inputs, model_shown ? &*app.trace->model : nullptr, app.error, app.backend_status,
-                                s.input);
-    }
-    if (id == "model")
-        return draw_model_panel(app.trace ? &*app.trace : nullptr, app.inputs, app.error, app.runner->status(), app.selection,
-                                s.model);
-    if (id == "training") return draw_training_panel(s.training);
-    if (id == "scaling") return draw_scaling_panel(s.scaling);
-    if (!app.trace) {
+Edits draw_panel_body(const PanelInfo& p, AppState& app, void* state) {
+    if (p.needs_trace && !app.trace) {
         if (app.error.empty()) {
             ImGui::TextDisabled("Computing the first trace...");
         } else {
@@ -72,18 +63,7 @@ Edits draw_panel_body(const PanelInfo& p, AppState& app) {
         }
         return {};
     }
-    const Trace& t = *app.trace;
-    const Selection& sel = app.selection;
-    if (id == "stepper") return draw_stepper_panel(t, sel, s.stepper);
-    if (id == "matrices") return draw_matrices_panel(t, sel, s.matrices);
-    if (id == "attention") return draw_attention_panel(t, sel, s.attention);
-    if (id == "softmax") return draw_softmax_panel(t, sel, s.softmax);
-    if (id == "multihead") return draw_multihead_panel(t, sel, s.multihead);
-    if (id == "positional") return draw_positional_panel(t, sel, s.positional);
-    if (id == "export") return draw_export_panel(t, sel, s.export_files);
-    if (id == "compare") return draw_compare_panel(t, app.compared, sel, s.compare);
-    if (id == "lessons") return draw_lessons_panel(t, sel, s.lessons);
-    return {};
+    return p.draw(app, state);
 }
 
 // A software rasterizer (llvmpipe) spends most of a frame shading window backgrounds as blended, textured
@@ -114,43 +94,15 @@ void clear_background_first() {
 
 }  // namespace
 
-const std::vector<PanelInfo>& panels() {
-    static const std::vector<PanelInfo> all = {
-        // Left: what goes in and where we are. Middle: attention itself. Right: the matrices around it.
-        {"input", "Input", &Windows::input, {Step::Tokenize}, 0.0f, 0.0f, 0.27f, 0.42f},
-        {"stepper", "Stepper", &Windows::stepper, {}, 0.0f, 0.42f, 0.27f, 0.58f},
-        {"attention", "Attention heatmap", &Windows::attention, {Step::Scores, Step::Scale, Step::Mask, Step::Softmax},
-         0.27f, 0.0f, 0.38f, 0.62f},
-        {"softmax", "Softmax", &Windows::softmax, {Step::Softmax, Step::WeightValues}, 0.27f, 0.62f, 0.38f, 0.38f},
-        {"matrices", "Matrices", &Windows::matrices, {Step::Embed, Step::AddPositional, Step::ProjectQKV, Step::SplitHeads},
-         0.65f, 0.0f, 0.35f, 0.5f},
-        {"multihead", "Multi-head", &Windows::multihead,
-         {Step::SplitHeads, Step::WeightValues, Step::Concat, Step::OutputProjection}, 0.65f, 0.5f, 0.35f, 0.5f},
-        {"positional", "Positional encoding", &Windows::positional, {Step::AddPositional}, 0.65f, 0.0f, 0.35f, 0.5f},
-        {"export", "Export", &Windows::export_files, {}, 0.0f, 0.42f, 0.27f, 0.3f},
-        {"compare", "Compare variants", &Windows::compare, {}, 0.15f, 0.05f, 0.7f, 0.9f},
-        {"lessons", "Lessons", &Windows::lessons, {}, 0.0f, 0.42f, 0.27f, 0.58f},
-        {"model", "Model", &Windows::model, {}, 0.1f, 0.04f, 0.8f, 0.92f},
-        {"training", "Training", &Windows::training, {}, 0.12f, 0.04f, 0.76f, 0.92f},
-        {"scaling", "Scaling", &Windows::scaling, {}, 0.1f, 0.04f, 0.8f, 0.92f},
-    };
-    return all;
-}
-
-const PanelInfo* find_panel(const std::string& id) {
-    for (const PanelInfo& p : panels())
-        if (id == p.id) return &p;
-    return nullptr;
-}
-
 void draw_frame(AppState& app, const FrameLayout& layout) {
     draw_menu(app);
     int open_count = 0;
-    for (const PanelInfo& p : panels()) open_count += app.windows.*p.open;
+    for (const PanelSlot& slot : app.panel_slots) open_count += slot.open;
     Edits edits;
     int index = 0;
-    for (const PanelInfo& p : panels()) {
-        bool& open = app.windows.*p.open;
+    for (std::size_t i = 0; i < panels().size(); ++i) {
+        const PanelInfo& p = panels()[i];
+        bool open = app.panel_slots[i].open;
         if (!open) continue;
         if (layout.tile)
             place_in_grid(index++, open_count);
@@ -164,9 +116,10 @@ void draw_frame(AppState& app, const FrameLayout& layout) {
         if (current) ImGui::PopStyleColor(2);
         if (visible) {
             if (current) step_banner(app.selection.step, app.trace && app.trace->has_model());
-            edits.merge(draw_panel_body(p, app));
+            edits.merge(draw_panel_body(p, app, app.panel_slots[i].state.get()));
         }
         ImGui::End();
+        app.panel_slots[i].open = open;
     }
     apply(app, edits);
 }

@@ -29,7 +29,7 @@ AppState startup_state() {
         app.inputs.model = model;
         // Repeated words, so that heads attending to earlier copies have something to find.
         app.inputs.text = "The cat sat on the mat. The dog sat on the cat, and the cat ran.";
-        app.windows.model = true;
+        panel_open(app, "model") = true;
     }
     return app;
 }

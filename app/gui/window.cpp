@@ -1,5 +1,7 @@
 #include "gui/window.hpp"
 
+#include "gui/panels/input.hpp"
+
 #include <epoxy/gl.h>
 #include <GLFW/glfw3.h>
 #include <imgui.h>
@@ -28,7 +30,9 @@ std::string layout_file() {
     return ec ? std::string() : (dir / "imgui.ini").string();
 }
 
-std::string all_text(const AppState& app) { return app.inputs.text + app.inputs.cross_text + app.panels.input.text; }
+std::string all_text(const AppState& app) {
+    return app.inputs.text + app.inputs.cross_text + panel_state<InputPanelState>(app, "input").text;
+}
 
 }  // namespace
 

@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <set>
+#include <stdexcept>
 
 #include "attnscope/gpt2.hpp"
 #include "attnscope/run.hpp"
@@ -131,4 +133,26 @@ TEST_CASE("gui runner: compared variants come from the exact heads of the same r
     }
     REQUIRE(varied.layers[0].output.isApprox(alone.layers[0].output, 1e-12));
     REQUIRE(varied.layers[0].output_error == Approx(alone.layers[0].output_error).epsilon(1e-9));
+}
+
+TEST_CASE("gui panels: every panel is listed once, with a state, and opens by id", "[gui]") {
+    std::set<std::string> ids;
+    for (const gui::PanelInfo& p : gui::panels()) {
+        REQUIRE(ids.insert(p.id).second);
+        REQUIRE(p.make_state() != nullptr);
+        REQUIRE(p.draw != nullptr);
+        REQUIRE(gui::find_panel(p.id) == &p);
+        REQUIRE(p.x >= 0.0f);
+        REQUIRE(p.x + p.w <= 1.0f + 1e-6f);
+        REQUIRE(p.y + p.h <= 1.0f + 1e-6f);
+    }
+    REQUIRE(gui::find_panel("no-such-panel") == nullptr);
+    gui::AppState app;
+    REQUIRE(app.panel_slots.size() == gui::panels().size());
+    REQUIRE_FALSE(gui::panel_open(app, "compare"));
+    gui::Edits e;
+    e.open_panels = {"compare", "no-such-panel"};
+    gui::apply(app, e);
+    REQUIRE(gui::panel_open(app, "compare"));
+    REQUIRE_THROWS_AS(gui::panel_open(app, "no-such-panel"), std::out_of_range);
 }

@@ -5,6 +5,7 @@
 
 #include "attnscope/error.hpp"
 #include "gui/app_state.hpp"
+#include "gui/panels/input.hpp"
 #include "gui/session.hpp"
 
 using attnscope::Error;
@@ -149,7 +150,7 @@ TEST_CASE("values out of range throw Error", "[session]") {
 TEST_CASE("applying a loaded session's inputs refreshes the Input panel's text boxes", "[session]") {
     attnscope::gui::AppState app;
     attnscope::gui::rerun(app);
-    app.panels.input.synced = true;  // as after the first frame: the boxes hold the old text
+    attnscope::gui::panel_state<attnscope::gui::InputPanelState>(app, "input").synced = true;  // as after the first frame: the boxes hold the old text
     Inputs loaded;
     loaded.text = "我爱猫，猫也爱我。";
     attnscope::gui::Edits e;
@@ -160,5 +161,5 @@ TEST_CASE("applying a loaded session's inputs refreshes the Input panel's text b
     attnscope::gui::poll_run(app);
     REQUIRE(app.trace);
     REQUIRE(app.trace->query.tokens.front() == "我");
-    REQUIRE_FALSE(app.panels.input.synced);  // next frame the panel copies the loaded text instead of restoring its own
+    REQUIRE_FALSE(attnscope::gui::panel_state<attnscope::gui::InputPanelState>(app, "input").synced);  // next frame the panel copies the loaded text instead of restoring its own
 }

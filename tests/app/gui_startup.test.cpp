@@ -20,7 +20,7 @@ TEST_CASE("startup_state opens the default model found under ATTNSCOPE_ASSETS") 
     std::ofstream(root / "models" / "default" / "model.safetensors") << "x";
     const attnscope::gui::AppState with = attnscope::gui::startup_state();
     REQUIRE(with.inputs.model == (root / "models" / "default").string());
-    REQUIRE(with.windows.model);
+    REQUIRE(attnscope::gui::panel_open(with, "model"));
     unsetenv("ATTNSCOPE_ASSETS");
     fs::remove_all(root);
 }
