@@ -23,7 +23,7 @@ layout(std430, binding = 6) readonly buffer Blocks_ { uint blocks[]; };         
 uniform int n, m;
 uniform float scale;  // 1 / (sqrt(d_head) T)
 uniform int causal, padding, has_globals;
-uniform int kind;     // 0 dense, 1 local, 2 strided, 3 fixed, 4 bigbird
+uniform int kind;     // kPattern* (patterns.glsl)
 uniform int window, dilation, stride, summary, block, globals;
 
 // Rows in vec4s (d_head padded with zeros to D4 = ceil(d_head / 4) of them): a quarter of the loop
@@ -45,10 +45,10 @@ vec4 load4(int which, int row, int c4) {
 bool keeps(int h, int i, int j) {
     if (causal != 0 && j > i) return false;
     if (padding != 0 && key_is_padding[j] != 0u) return false;
-    if (kind == 1) return local_keeps(i, j, window, dilation) || (has_globals != 0 && (is_global[i] != 0u || is_global[j] != 0u));
-    if (kind == 2) return strided_keeps(i, j, stride);
-    if (kind == 3) return fixed_keeps(i, j, stride, summary);
-    if (kind == 4) {
+    if (kind == kPatternLocal) return local_keeps(i, j, window, dilation) || (has_globals != 0 && (is_global[i] != 0u || is_global[j] != 0u));
+    if (kind == kPatternStrided) return strided_keeps(i, j, stride);
+    if (kind == kPatternFixed) return fixed_keeps(i, j, stride, summary);
+    if (kind == kPatternBigBird) {
         int query_blocks = (n + block - 1) / block, key_blocks = (m + block - 1) / block;
         return blocks[(h * query_blocks + i / block) * key_blocks + j / block] != 0u || i < globals || j < globals;
     }
@@ -70,7 +70,7 @@ void main() {
     for (int t0 = 0; t0 < m; t0 += KEY_TILE) {
         // Skips are uniform over the workgroup, so every invocation meets the same barriers.
         if (causal != 0 && t0 > q_last) break;
-        if (kind == 1 && has_globals == 0 && (t0 > q_last + reach || t0 + KEY_TILE - 1 < q0 - reach)) continue;
+        if (kind == kPatternLocal && has_globals == 0 && (t0 > q_last + reach || t0 + KEY_TILE - 1 < q0 - reach)) continue;
         for (int e = lid; e < KEY_TILE * D4; e += 64) {
             int j = t0 + e / D4;
             k_tile[e] = j < m ? load4(1, h * m + j, e % D4) : vec4(0.0);

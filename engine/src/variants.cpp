@@ -1,5 +1,7 @@
 #include "attnscope/variants.hpp"
 
+#include "attnscope/patterns.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -51,8 +53,7 @@ MaskMatrix local_pattern(int n, int m, int window, int dilation, const std::vect
     MaskMatrix keep(n, m);
     for (int i = 0; i < n; ++i)
         for (int j = 0; j < m; ++j) {
-            const int offset = std::abs(i - j);
-            keep(i, j) = offset <= window * dilation && offset % dilation == 0;
+            keep(i, j) = patterns::local_keeps(i, j, window, dilation);
         }
     for (int g : global_tokens) {
         if (g < n) keep.row(g).setConstant(true);
@@ -64,14 +65,14 @@ MaskMatrix local_pattern(int n, int m, int window, int dilation, const std::vect
 MaskMatrix strided_pattern(int n, int m, int stride) {
     MaskMatrix keep(n, m);
     for (int i = 0; i < n; ++i)
-        for (int j = 0; j < m; ++j) keep(i, j) = std::abs(i - j) < stride || (i - j) % stride == 0;
+        for (int j = 0; j < m; ++j) keep(i, j) = patterns::strided_keeps(i, j, stride);
     return keep;
 }
 
 MaskMatrix fixed_pattern(int n, int m, int block, int summary) {
     MaskMatrix keep(n, m);
     for (int i = 0; i < n; ++i)
-        for (int j = 0; j < m; ++j) keep(i, j) = i / block == j / block || j % block >= block - summary;
+        for (int j = 0; j < m; ++j) keep(i, j) = patterns::fixed_keeps(i, j, block, summary);
     return keep;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "attnscope/error.hpp"
+#include "attnscope/patterns.hpp"
 
 // Shapes: H heads, n queries, m keys, d = d_head; stacked (H*n, d) and (H*m, d).
 namespace attnscope::gpu {
@@ -30,11 +31,7 @@ FusedAttention::FusedAttention(Device& dev, const AttentionProblem& p, const Var
                     ": choose dense, local, strided, fixed or bigbird");
     if (d_ > 256) throw Error("the fused GPU kernel keeps a query row in registers: d_head (" + std::to_string(d_) +
                               ") must be at most 256");
-    const int kind = v.kind == VariantKind::Local     ? 1
-                     : v.kind == VariantKind::Strided ? 2
-                     : v.kind == VariantKind::Fixed   ? 3
-                     : v.kind == VariantKind::BigBird ? 4
-                                                      : 0;
+    const int kind = pattern_kind(v.kind);
     program_ = dev.program("flash_attention.comp",
                            "#define D_HEAD " + std::to_string(d_) + "\n#define KEY_TILE " + std::to_string(kKeyTile));
     Q_ = upload(p.Q), K_ = upload(p.K), V_ = upload(p.V);

@@ -3,6 +3,7 @@
 #include "attnscope/compare.hpp"
 #include "attnscope/error.hpp"
 #include "attnscope/kernels.hpp"
+#include "attnscope/patterns.hpp"
 #include "attnscope/positional.hpp"
 #include "attnscope/run.hpp"
 #include "attnscope/run_stages.hpp"
@@ -81,13 +82,13 @@ Buffer variant_pattern(Device& dev, const Trace& t, const Buffer& exact_logits) 
     std::vector<unsigned> blocks(1, 0u);
     switch (v.kind) {
         case VariantKind::Local:
-            p.kind = 1;
+            p.kind = patterns::kPatternLocal;
             for (int g : v.global_tokens) is_global.at(g) = 1u;  // run's checks keep g below max(n, m)
             break;
-        case VariantKind::Strided: p.kind = 2; break;
-        case VariantKind::Fixed: p.kind = 3; break;
+        case VariantKind::Strided: p.kind = patterns::kPatternStrided; break;
+        case VariantKind::Fixed: p.kind = patterns::kPatternFixed; break;
         case VariantKind::BigBird: {
-            p.kind = 4;
+            p.kind = patterns::kPatternBigBird;
             const int qb = (n + v.block - 1) / v.block, kb = (m + v.block - 1) / v.block;
             blocks.assign(static_cast<std::size_t>(H) * qb * kb, 0u);
             for (int h = 0; h < H; ++h) {  // each head its own random blocks, drawn as run() draws them
