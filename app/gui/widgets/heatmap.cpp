@@ -192,6 +192,129 @@ void Heatmap::update_texture(const Matrix& values, const HeatmapStyle& style) {
     glUseProgram(prev_program);
 }
 
+// Where a heatmap's cells and labels go this frame, and which part of it the zoom shows.
+struct Heatmap::Frame {
+    int rows = 0, cols = 0;
+    ImVec2 origin, p0, p1, size;  // the widget's corner; the cells' rectangle and its size
+    float left = 0, top = 0;      // room for the row labels and the column labels
+    float cell = 0;               // a cell's side, unzoomed
+    bool upright = false;         // column labels upright (they fit a cell) or vertical
+    ImVec2 uv0, uv1;              // the visible part of the matrix, 0..1
+    // Screen position of a cell edge, in the zoomed view.
+    float col_x(double c) const { return p0.x + static_cast<float>((c / cols - uv0.x) / (uv1.x - uv0.x)) * size.x; }
+    float row_y(double r) const { return p0.y + static_cast<float>((r / rows - uv0.y) / (uv1.y - uv0.y)) * size.y; }
+};
+
+namespace {
+
+using Frame = Heatmap::Frame;
+
+Frame heatmap_frame(const HeatmapStyle& style, int rows, int cols) {
+    Frame f;
+    f.rows = rows, f.cols = cols;
+    const float font = ImGui::GetFontSize();
+    f.left = style.row_labels ? widest(style.row_labels, 8 * font) + 6 : 0.0f;
+    const float avail = std::max(ImGui::GetContentRegionAvail().x - f.left, 32.0f);
+    float cell = std::min(style.max_cell, avail / cols);
+    // Column labels stand upright when every one fits its cell (single CJK characters), else vertical.
+    const float widest_col = widest(style.col_labels, 6 * font);
+    f.upright = widest_col + 2 <= cell;
+    f.top = !style.col_labels ? 0.0f : f.upright ? font + 4 : widest_col + 6;
+    if (style.max_height > 0) cell = std::min(cell, (style.max_height - f.top) / rows);
+    f.cell = std::max(cell, 0.25f);
+    f.origin = ImGui::GetCursorScreenPos();
+    f.p0 = ImVec2(f.origin.x + f.left, f.origin.y + f.top);
+    f.size = ImVec2(f.cell * cols, f.cell * rows);
+    f.p1 = ImVec2(f.p0.x + f.size.x, f.p0.y + f.size.y);
+    return f;
+}
+
+void draw_overlays(ImDrawList* dl, const Frame& f, const HeatmapStyle& style, const HeatmapHit& hit) {
+    dl->PushClipRect(f.p0, f.p1, true);
+    if (style.column_groups > 0)
+        for (int c = style.column_groups; c < f.cols; c += style.column_groups) {  // dark under light: seen on any colour
+            dl->AddLine(ImVec2(f.col_x(c), f.p0.y), ImVec2(f.col_x(c), f.p1.y), IM_COL32(0, 0, 0, 220), 3.0f);
+            dl->AddLine(ImVec2(f.col_x(c), f.p0.y), ImVec2(f.col_x(c), f.p1.y), IM_COL32(255, 255, 255, 230), 1.0f);
+        }
+    if (style.highlight_row >= 0 && style.highlight_row < f.rows)
+        dl->AddRect(ImVec2(f.p0.x, f.row_y(style.highlight_row)), ImVec2(f.p1.x, f.row_y(style.highlight_row + 1)),
+                    IM_COL32(255, 80, 40, 255), 0.0f, 0, 2.0f);
+    if (style.highlight_cols_begin >= 0 && style.highlight_cols_end > style.highlight_cols_begin)
+        dl->AddRect(ImVec2(f.col_x(style.highlight_cols_begin), f.p0.y), ImVec2(f.col_x(style.highlight_cols_end), f.p1.y),
+                    IM_COL32(255, 80, 40, 255), 0.0f, 0, 3.0f);
+    if (hit.hovered())
+        dl->AddRect(ImVec2(f.col_x(hit.col), f.row_y(hit.row)), ImVec2(f.col_x(hit.col + 1), f.row_y(hit.row + 1)),
+                    IM_COL32(255, 255, 255, 255), 0.0f, 0, 1.5f);
+    dl->PopClipRect();
+}
+
+// Labels: every k-th one, so that they never overlap.
+void draw_labels(ImDrawList* dl, const Frame& f, const HeatmapStyle& style, float zoom) {
+    const float font = ImGui::GetFontSize();
+    const int step = std::max(1, static_cast<int>(std::ceil(font / (f.cell * zoom))));
+    const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
+    if (style.row_labels) {
+        dl->PushClipRect(ImVec2(f.origin.x, f.p0.y), ImVec2(f.p0.x, f.p1.y), true);
+        for (int r = 0; r < f.rows && r < static_cast<int>(style.row_labels->size()); r += step) {
+            const float y = (f.row_y(r) + f.row_y(r + 1)) * 0.5f - font * 0.5f;
+            const std::string s = fit_label((*style.row_labels)[r], f.left - 6);
+            const ImU32 c = r == style.highlight_row ? IM_COL32(255, 120, 60, 255) : text;
+            dl->AddText(ImVec2(f.p0.x - 4 - ImGui::CalcTextSize(s.c_str()).x, y), c, s.c_str());
+        }
+        dl->PopClipRect();
+    }
+    if (style.col_labels) {
+        dl->PushClipRect(ImVec2(f.p0.x, f.origin.y), ImVec2(f.p1.x, f.p0.y), true);
+        for (int c = 0; c < f.cols && c < static_cast<int>(style.col_labels->size()); c += step) {
+            const float x = (f.col_x(c) + f.col_x(c + 1)) * 0.5f;
+            if (f.upright) {
+                const std::string& s = (*style.col_labels)[c];
+                dl->AddText(ImVec2(x - ImGui::CalcTextSize(s.c_str()).x * 0.5f, f.p0.y - font - 2), text, s.c_str());
+                continue;
+            }
+            const std::string s = fit_label((*style.col_labels)[c], f.top - 6);
+            const ImVec2 pivot(x - font * 0.5f, f.p0.y - 4);
+            const int first = dl->VtxBuffer.Size;
+            dl->AddText(pivot, text, s.c_str());
+            rotate_to_vertical(dl, first, pivot);
+        }
+        dl->PopClipRect();
+    }
+}
+
+}  // namespace
+
+void Heatmap::interact(Frame& f, HeatmapHit& hit) {
+    ImGui::SetCursorScreenPos(f.p0);
+    ImGui::InvisibleButton("cells", f.size, ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
+    const bool hovered = ImGui::IsItemHovered();
+    ImGuiIO& io = ImGui::GetIO();
+    const float half = 0.5f / zoom_;
+    if (hovered && io.MouseWheel != 0.0f) {
+        const ImVec2 at((io.MousePos.x - f.p0.x) / f.size.x, (io.MousePos.y - f.p0.y) / f.size.y);
+        const ImVec2 uv(center_.x - half + at.x * 2 * half, center_.y - half + at.y * 2 * half);
+        zoom_ = std::clamp(zoom_ * std::pow(1.25f, io.MouseWheel), 1.0f, 64.0f);
+        const float h = 0.5f / zoom_;
+        center_ = ImVec2(uv.x - (at.x - 0.5f) * 2 * h, uv.y - (at.y - 0.5f) * 2 * h);  // keep the cell under the mouse
+    }
+    if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Right)) {
+        center_.x -= io.MouseDelta.x / f.size.x / zoom_;
+        center_.y -= io.MouseDelta.y / f.size.y / zoom_;
+    }
+    if (hovered && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Right)) reset_view();
+    const float h = 0.5f / zoom_;
+    center_.x = std::clamp(center_.x, h, 1.0f - h);
+    center_.y = std::clamp(center_.y, h, 1.0f - h);
+    f.uv0 = ImVec2(center_.x - h, center_.y - h), f.uv1 = ImVec2(center_.x + h, center_.y + h);
+    if (hovered) {
+        const double u = f.uv0.x + (io.MousePos.x - f.p0.x) / f.size.x * (f.uv1.x - f.uv0.x);
+        const double v = f.uv0.y + (io.MousePos.y - f.p0.y) / f.size.y * (f.uv1.y - f.uv0.y);
+        hit.col = std::clamp(static_cast<int>(u * f.cols), 0, f.cols - 1);
+        hit.row = std::clamp(static_cast<int>(v * f.rows), 0, f.rows - 1);
+        hit.clicked = ImGui::IsItemClicked(ImGuiMouseButton_Left);
+    }
+}
+
 HeatmapHit Heatmap::draw(const char* id, const Matrix& values, const HeatmapStyle& style) {
     HeatmapHit hit;
     if (values.size() == 0) {
@@ -199,111 +322,17 @@ HeatmapHit Heatmap::draw(const char* id, const Matrix& values, const HeatmapStyl
         return hit;
     }
     update_texture(values, style);
-    const int rows = rows_, cols = cols_;
-    const float font = ImGui::GetFontSize();
-    const float left = style.row_labels ? widest(style.row_labels, 8 * font) + 6 : 0.0f;
-    const float avail = std::max(ImGui::GetContentRegionAvail().x - left, 32.0f);
-    float cell = std::min(style.max_cell, avail / cols);
-    // Column labels stand upright when every one fits its cell (single CJK characters), else vertical.
-    const float widest_col = widest(style.col_labels, 6 * font);
-    const bool upright = widest_col + 2 <= cell;
-    const float top = !style.col_labels ? 0.0f : upright ? font + 4 : widest_col + 6;
-    if (style.max_height > 0) cell = std::min(cell, (style.max_height - top) / rows);
-    cell = std::max(cell, 0.25f);
-    const ImVec2 origin = ImGui::GetCursorScreenPos();
-    const ImVec2 p0(origin.x + left, origin.y + top);
-    const ImVec2 size(cell * cols, cell * rows);
-    const ImVec2 p1(p0.x + size.x, p0.y + size.y);
-
-    // Interaction first, so this frame's zoom and pan are drawn at once.
-    ImGui::SetCursorScreenPos(p0);
+    Frame f = heatmap_frame(style, rows_, cols_);
     ImGui::PushID(id);
-    ImGui::InvisibleButton("cells", size, ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
-    const bool hovered = ImGui::IsItemHovered();
-    ImGuiIO& io = ImGui::GetIO();
-    const float half = 0.5f / zoom_;
-    if (hovered && io.MouseWheel != 0.0f) {
-        const ImVec2 at((io.MousePos.x - p0.x) / size.x, (io.MousePos.y - p0.y) / size.y);
-        const ImVec2 uv(center_.x - half + at.x * 2 * half, center_.y - half + at.y * 2 * half);
-        zoom_ = std::clamp(zoom_ * std::pow(1.25f, io.MouseWheel), 1.0f, 64.0f);
-        const float h = 0.5f / zoom_;
-        center_ = ImVec2(uv.x - (at.x - 0.5f) * 2 * h, uv.y - (at.y - 0.5f) * 2 * h);  // keep the cell under the mouse
-    }
-    if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Right)) {
-        center_.x -= io.MouseDelta.x / size.x / zoom_;
-        center_.y -= io.MouseDelta.y / size.y / zoom_;
-    }
-    if (hovered && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Right)) reset_view();
-    const float h = 0.5f / zoom_;
-    center_.x = std::clamp(center_.x, h, 1.0f - h);
-    center_.y = std::clamp(center_.y, h, 1.0f - h);
-    const ImVec2 uv0(center_.x - h, center_.y - h), uv1(center_.x + h, center_.y + h);
-    // Screen position of a cell edge, in the zoomed view.
-    auto col_x = [&](double c) { return p0.x + static_cast<float>((c / cols - uv0.x) / (uv1.x - uv0.x)) * size.x; };
-    auto row_y = [&](double r) { return p0.y + static_cast<float>((r / rows - uv0.y) / (uv1.y - uv0.y)) * size.y; };
-
-    if (hovered) {
-        const double u = uv0.x + (io.MousePos.x - p0.x) / size.x * (uv1.x - uv0.x);
-        const double v = uv0.y + (io.MousePos.y - p0.y) / size.y * (uv1.y - uv0.y);
-        hit.col = std::clamp(static_cast<int>(u * cols), 0, cols - 1);
-        hit.row = std::clamp(static_cast<int>(v * rows), 0, rows - 1);
-        hit.clicked = ImGui::IsItemClicked(ImGuiMouseButton_Left);
-    }
-
-    record_placement(id, p0, p1, rows, cols);
+    interact(f, hit);  // first, so that this frame's zoom and pan are drawn at once
+    record_placement(id, f.p0, f.p1, f.rows, f.cols);
     ImDrawList* dl = ImGui::GetWindowDrawList();
-    dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(color_tex_)), p0, p1, uv0, uv1);
-    dl->PushClipRect(p0, p1, true);
-    if (style.column_groups > 0)
-        for (int c = style.column_groups; c < cols; c += style.column_groups) {  // dark under light: seen on any colour
-            dl->AddLine(ImVec2(col_x(c), p0.y), ImVec2(col_x(c), p1.y), IM_COL32(0, 0, 0, 220), 3.0f);
-            dl->AddLine(ImVec2(col_x(c), p0.y), ImVec2(col_x(c), p1.y), IM_COL32(255, 255, 255, 230), 1.0f);
-        }
-    if (style.highlight_row >= 0 && style.highlight_row < rows)
-        dl->AddRect(ImVec2(p0.x, row_y(style.highlight_row)), ImVec2(p1.x, row_y(style.highlight_row + 1)),
-                    IM_COL32(255, 80, 40, 255), 0.0f, 0, 2.0f);
-    if (style.highlight_cols_begin >= 0 && style.highlight_cols_end > style.highlight_cols_begin)
-        dl->AddRect(ImVec2(col_x(style.highlight_cols_begin), p0.y), ImVec2(col_x(style.highlight_cols_end), p1.y),
-                    IM_COL32(255, 80, 40, 255), 0.0f, 0, 3.0f);
-    if (hit.hovered())
-        dl->AddRect(ImVec2(col_x(hit.col), row_y(hit.row)), ImVec2(col_x(hit.col + 1), row_y(hit.row + 1)),
-                    IM_COL32(255, 255, 255, 255), 0.0f, 0, 1.5f);
-    dl->PopClipRect();
-
-    // Labels: every k-th one, so that they never overlap.
-    const float shown_cell = cell * zoom_;
-    const int step = std::max(1, static_cast<int>(std::ceil(font / shown_cell)));
-    const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
-    if (style.row_labels) {
-        dl->PushClipRect(ImVec2(origin.x, p0.y), ImVec2(p0.x, p1.y), true);
-        for (int r = 0; r < rows && r < static_cast<int>(style.row_labels->size()); r += step) {
-            const float y = (row_y(r) + row_y(r + 1)) * 0.5f - font * 0.5f;
-            const std::string s = fit_label((*style.row_labels)[r], left - 6);
-            const ImU32 c = r == style.highlight_row ? IM_COL32(255, 120, 60, 255) : text;
-            dl->AddText(ImVec2(p0.x - 4 - ImGui::CalcTextSize(s.c_str()).x, y), c, s.c_str());
-        }
-        dl->PopClipRect();
-    }
-    if (style.col_labels) {
-        dl->PushClipRect(ImVec2(p0.x, origin.y), ImVec2(p1.x, p0.y), true);
-        for (int c = 0; c < cols && c < static_cast<int>(style.col_labels->size()); c += step) {
-            const float x = (col_x(c) + col_x(c + 1)) * 0.5f;
-            if (upright) {
-                const std::string& s = (*style.col_labels)[c];
-                dl->AddText(ImVec2(x - ImGui::CalcTextSize(s.c_str()).x * 0.5f, p0.y - font - 2), text, s.c_str());
-                continue;
-            }
-            const std::string s = fit_label((*style.col_labels)[c], top - 6);
-            const ImVec2 pivot(x - font * 0.5f, p0.y - 4);
-            const int first = dl->VtxBuffer.Size;
-            dl->AddText(pivot, text, s.c_str());
-            rotate_to_vertical(dl, first, pivot);
-        }
-        dl->PopClipRect();
-    }
+    dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(color_tex_)), f.p0, f.p1, f.uv0, f.uv1);
+    draw_overlays(dl, f, style, hit);
+    draw_labels(dl, f, style, zoom_);
     ImGui::PopID();
-    ImGui::SetCursorScreenPos(ImVec2(origin.x, p1.y + 4));
-    ImGui::Dummy(ImVec2(left + size.x, 0));
+    ImGui::SetCursorScreenPos(ImVec2(f.origin.x, f.p1.y + 4));
+    ImGui::Dummy(ImVec2(f.left + f.size.x, 0));
     return hit;
 }
 

@@ -48,8 +48,12 @@ public:
     HeatmapHit draw(const char* id, const Matrix& values, const HeatmapStyle& style);
     void reset_view() { zoom_ = 1.0f, center_ = ImVec2(0.5f, 0.5f); }
 
+    struct Frame;  // this frame's geometry (heatmap.cpp)
+
 private:
     void release();
+    // Mouse wheel zoom, right-drag pan, double right-click reset; fills f's visible uv range and hit.
+    void interact(Frame& f, HeatmapHit& hit);
     void update_texture(const Matrix& values, const HeatmapStyle& style);
 
     GLuint values_tex_ = 0, color_tex_ = 0, fbo_ = 0;

@@ -186,46 +186,45 @@ void feature_logits(Eigen::Ref<MatrixF> L, ConstRowsF X, ConstRowsF W, float sca
 
 }  // namespace
 
-void performer_attention(MatrixF& out, const AttentionProblem& p, const MatrixF& W) {
-    check_problem(p);
-    const int H = p.heads, n = p.n(), m = p.m(), d = p.d();
-    if (W.cols() != d || W.rows() % H != 0 || W.rows() == 0)
-        throw Error("performer features must be (heads*r, d_head) = (" + std::to_string(H) + "*r, " +
-                    std::to_string(d) + "): got " + std::to_string(W.rows()) + " x " + std::to_string(W.cols()));
-    const int r = static_cast<int>(W.rows()) / H;
-    const float scale = static_cast<float>(1.0 / (std::pow(static_cast<double>(d), 0.25) * std::sqrt(p.temperature)));
-    const bool causal = p.mask.causal;
-    // Causal: chunks of positions [0, n), each chunk's keys summed first, then each chunk's queries
-    // scanned from the prefix of the chunks before it. Otherwise: chunks of keys, then all queries.
-    const int span = causal ? n : m, chunks = std::max(1, chunks_for(span));
-    auto is_padding = [&](int j) { return !p.mask.key_is_padding.empty() && p.mask.key_is_padding[j]; };
+namespace {
 
-    // Pass 1: per (head, chunk) KV = sum phi(k_j)^T v_j (r, d) and z = sum phi(k_j) (r), with phi
-    // shifted by the chunk's running max logit `top` (rescaled as it grows), like an online softmax.
-    const long long parts = static_cast<long long>(H) * chunks;
-    MatrixF KV(parts * r, d);
-    MatrixF z(parts, r);
-    std::vector<float> top(parts, kNegInf);
+// Performer's running sums over key chunks: per (head, chunk) KV = sum phi(k_j)^T v_j (r, d) and
+// z = sum phi(k_j) (r), each chunk's phi shifted by its running max logit `top`.
+struct PerformerSums {
+    int r = 0, chunks = 0, span = 0;
+    bool causal = false;
+    float scale = 0;
+    MatrixF KV;                   // (heads * chunks * r, d)
+    MatrixF z;                    // (heads * chunks, r)
+    std::vector<float> top;       // (heads * chunks)
+    std::vector<float> head_top;  // (heads) the shift every chunk of a head ends with
+};
+
+bool padded_key(const AttentionProblem& p, int j) { return !p.mask.key_is_padding.empty() && p.mask.key_is_padding[j]; }
+
+// Pass 1: the chunks' sums, rescaled as their running max grows, like an online softmax.
+void performer_key_sums(PerformerSums& s, const AttentionProblem& p, const MatrixF& W) {
+    const int H = p.heads, m = p.m(), r = s.r, chunks = s.chunks;
 #pragma omp parallel
     {
         MatrixF L(kFeatureRows, r);
 #pragma omp for schedule(dynamic, 1)
         for (int task = 0; task < H * chunks; ++task) {
             const int h = task / chunks, chunk = task % chunks;
-            const int j0 = std::min(m, split_point(span, chunks, chunk)),
-                      j1 = std::min(m, split_point(span, chunks, chunk + 1));
-            auto kv = KV.middleRows(static_cast<long long>(task) * r, r);
+            const int j0 = std::min(m, split_point(s.span, chunks, chunk)),
+                      j1 = std::min(m, split_point(s.span, chunks, chunk + 1));
+            auto kv = s.KV.middleRows(static_cast<long long>(task) * r, r);
             kv.setZero();
-            z.row(task).setZero();
-            float& shift = top[task];
+            s.z.row(task).setZero();
+            float& shift = s.top[task];
             for (int b0 = j0; b0 < j1; b0 += kFeatureRows) {
                 const int rows = std::min(kFeatureRows, j1 - b0);
                 const long long k0 = static_cast<long long>(h) * m + b0;
                 auto Lb = L.topRows(rows);
-                feature_logits(Lb, p.K.middleRows(k0, rows), W.middleRows(static_cast<long long>(h) * r, r), scale);
+                feature_logits(Lb, p.K.middleRows(k0, rows), W.middleRows(static_cast<long long>(h) * r, r), s.scale);
                 float block_top = kNegInf;
                 for (int i = 0; i < rows; ++i) {
-                    if (is_padding(b0 + i)) Lb.row(i).setConstant(kNegInf);  // padded keys get phi = 0
+                    if (padded_key(p, b0 + i)) Lb.row(i).setConstant(kNegInf);  // padded keys get phi = 0
                     block_top = std::max(block_top, Lb.row(i).maxCoeff());
                 }
                 if (block_top == kNegInf) continue;
@@ -233,46 +232,55 @@ void performer_attention(MatrixF& out, const AttentionProblem& p, const MatrixF&
                     if (shift != kNegInf) {
                         const float a = std::exp(shift - block_top);
                         kv *= a;
-                        z.row(task) *= a;
+                        s.z.row(task) *= a;
                     }
                     shift = block_top;
                 }
                 for (int i = 0; i < rows; ++i) exp_shift_sum(&Lb(i, 0), r, shift);
                 kv.noalias() += Lb.transpose() * p.V.middleRows(k0, rows);
-                z.row(task) += Lb.colwise().sum();
+                s.z.row(task) += Lb.colwise().sum();
             }
         }
     }
-    // One shift per head for every chunk; causal: turn the chunk sums into exclusive prefix sums.
-    std::vector<float> head_top(H, kNegInf);
+}
+
+// One shift per head for every chunk; causal: the chunk sums become exclusive prefix sums,
+// otherwise they are added into each head's first chunk.
+void performer_combine(PerformerSums& s, int H) {
+    const int r = s.r, chunks = s.chunks;
+    s.head_top.assign(H, kNegInf);
     for (int h = 0; h < H; ++h) {
-        for (int chunk = 0; chunk < chunks; ++chunk) head_top[h] = std::max(head_top[h], top[h * chunks + chunk]);
+        for (int chunk = 0; chunk < chunks; ++chunk) s.head_top[h] = std::max(s.head_top[h], s.top[h * chunks + chunk]);
         for (int chunk = 0; chunk < chunks; ++chunk) {
             const int task = h * chunks + chunk;
-            const float a = top[task] == kNegInf ? 0.0f : std::exp(top[task] - head_top[h]);
-            KV.middleRows(static_cast<long long>(task) * r, r) *= a;
-            z.row(task) *= a;
+            const float a = s.top[task] == kNegInf ? 0.0f : std::exp(s.top[task] - s.head_top[h]);
+            s.KV.middleRows(static_cast<long long>(task) * r, r) *= a;
+            s.z.row(task) *= a;
         }
         const long long base = static_cast<long long>(h) * chunks;
-        if (causal) {
-            MatrixF runKV = MatrixF::Zero(r, d), chunkKV(r, d);
+        if (s.causal) {
+            MatrixF runKV = MatrixF::Zero(r, s.KV.cols()), chunkKV(r, s.KV.cols());
             Eigen::RowVectorXf runz = Eigen::RowVectorXf::Zero(r), chunkz(r);
             for (int chunk = 0; chunk < chunks; ++chunk) {
-                auto kv = KV.middleRows((base + chunk) * r, r);
-                chunkKV = kv, chunkz = z.row(base + chunk);
-                kv = runKV, z.row(base + chunk) = runz;
+                auto kv = s.KV.middleRows((base + chunk) * r, r);
+                chunkKV = kv, chunkz = s.z.row(base + chunk);
+                kv = runKV, s.z.row(base + chunk) = runz;
                 runKV += chunkKV, runz += chunkz;
             }
         } else {
             for (int chunk = 1; chunk < chunks; ++chunk) {
-                KV.middleRows(base * r, r) += KV.middleRows((base + chunk) * r, r);
-                z.row(base) += z.row(base + chunk);
+                s.KV.middleRows(base * r, r) += s.KV.middleRows((base + chunk) * r, r);
+                s.z.row(base) += s.z.row(base + chunk);
             }
         }
     }
+}
 
-    // Pass 2: phi(q_i) shifted by its row's max (cancels in num / den); out = num / den, 0 when
-    // no key is visible. Causal adds the diagonal block's lower triangle and carries the sums on.
+// Pass 2: phi(q_i) shifted by its row's max (cancels in num / den); out = num / den, 0 when no
+// key is visible. Causal adds the diagonal block's lower triangle and carries the sums on.
+void performer_queries(MatrixF& out, const PerformerSums& s, const AttentionProblem& p, const MatrixF& W) {
+    const int H = p.heads, n = p.n(), m = p.m(), d = p.d(), r = s.r, chunks = s.chunks;
+    const bool causal = s.causal;
     out.resize(static_cast<long long>(H) * n, d);
     const int tasks = causal ? H * chunks : H * ceil_div(n, kFeatureRows);
 #pragma omp parallel
@@ -289,13 +297,13 @@ void performer_attention(MatrixF& out, const AttentionProblem& p, const MatrixF&
                 causal ? split_point(n, chunks, task % chunks) : task % ceil_div(n, kFeatureRows) * kFeatureRows;
             const int i_end = causal ? split_point(n, chunks, task % chunks + 1) : std::min(n, i_begin + kFeatureRows);
             const auto Wh = W.middleRows(static_cast<long long>(h) * r, r);
-            runKV = KV.middleRows(part * r, r);
-            runz = z.row(part);
+            runKV = s.KV.middleRows(part * r, r);
+            runz = s.z.row(part);
             for (int i0 = i_begin; i0 < i_end; i0 += kFeatureRows) {
                 const int rows = std::min(kFeatureRows, i_end - i0);
                 const long long q0 = static_cast<long long>(h) * n + i0;
                 auto Lq = LQ.topRows(rows);
-                feature_logits(Lq, p.Q.middleRows(q0, rows), Wh, scale);
+                feature_logits(Lq, p.Q.middleRows(q0, rows), Wh, s.scale);
                 for (int i = 0; i < rows; ++i) exp_shift_sum(&Lq(i, 0), r, Lq.row(i).maxCoeff());
                 auto nm = num.topRows(rows);
                 nm.noalias() = Lq * runKV;
@@ -304,10 +312,10 @@ void performer_attention(MatrixF& out, const AttentionProblem& p, const MatrixF&
                 if (keys > 0) {
                     const long long k0 = static_cast<long long>(h) * m + i0;
                     auto Lk = LK.topRows(keys);
-                    feature_logits(Lk, p.K.middleRows(k0, keys), Wh, scale);
+                    feature_logits(Lk, p.K.middleRows(k0, keys), Wh, s.scale);
                     for (int j = 0; j < keys; ++j) {
-                        if (is_padding(i0 + j)) Lk.row(j).setConstant(kNegInf);
-                        exp_shift_sum(&Lk(j, 0), r, head_top[h]);
+                        if (padded_key(p, i0 + j)) Lk.row(j).setConstant(kNegInf);
+                        exp_shift_sum(&Lk(j, 0), r, s.head_top[h]);
                     }
                     auto Tb = T.topLeftCorner(rows, keys);
                     Tb.noalias() = Lq * Lk.transpose();
@@ -327,6 +335,31 @@ void performer_attention(MatrixF& out, const AttentionProblem& p, const MatrixF&
             }
         }
     }
+}
+
+}  // namespace
+
+void performer_attention(MatrixF& out, const AttentionProblem& p, const MatrixF& W) {
+    check_problem(p);
+    const int H = p.heads, n = p.n(), m = p.m(), d = p.d();
+    if (W.cols() != d || W.rows() % H != 0 || W.rows() == 0)
+        throw Error("performer features must be (heads*r, d_head) = (" + std::to_string(H) + "*r, " +
+                    std::to_string(d) + "): got " + std::to_string(W.rows()) + " x " + std::to_string(W.cols()));
+    PerformerSums s;
+    s.r = static_cast<int>(W.rows()) / H;
+    s.scale = static_cast<float>(1.0 / (std::pow(static_cast<double>(d), 0.25) * std::sqrt(p.temperature)));
+    s.causal = p.mask.causal;
+    // Causal: chunks of positions [0, n), each chunk's keys summed first, then each chunk's queries
+    // scanned from the prefix of the chunks before it. Otherwise: chunks of keys, then all queries.
+    s.span = s.causal ? n : m;
+    s.chunks = std::max(1, chunks_for(s.span));
+    const long long parts = static_cast<long long>(H) * s.chunks;
+    s.KV.resize(parts * s.r, d);
+    s.z.resize(parts, s.r);
+    s.top.assign(parts, kNegInf);
+    performer_key_sums(s, p, W);
+    performer_combine(s, H);
+    performer_queries(out, s, p, W);
 }
 
 std::size_t kernels::low_rank_scratch_bytes(const VariantParams& v, int heads, int n, int m, int d, int threads) {
