@@ -1,5 +1,9 @@
 #include "gui/runner.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "attnscope/error.hpp"
 #include "attnscope/gpu/headless.hpp"
 #include "attnscope/gpu/run_gpu.hpp"
@@ -61,6 +65,8 @@ void Runner::wait_idle() {
 }
 
 void Runner::work() {
+    // The frame loop comes first: on a machine with few cores, a run must not delay a frame.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
     for (;;) {
         std::pair<std::uint64_t, RunRequest> job;
         {
