@@ -15,27 +15,80 @@
 
 namespace attnscope::cli {
 
+namespace {
+
+struct RenderOptions {
+    InputOptions inputs;
+    gui::RenderRequest request;
+    std::string size = "1600x960";
+    std::string step = "tokenize";
+    int head = 0, query = 0;
+    std::string model_view = "heads";
+    std::string theme = "dark";
+    std::string lesson;
+    int lesson_step = 1;
+    bool scaling_sweep = false;
+    std::vector<std::string> scaling_variants;
+    std::string scaling_n;
+    int scaling_heads = 0, scaling_d_head = 0, scaling_threads = -1;
+    double scaling_budget = 0;
+    std::string train_task;
+    int train_steps = 0;
+    bool train_running = false;
+};
+
+void apply_scaling_options(RenderOptions& o, gui::AppState& state) {
+    if (!o.scaling_sweep) return;
+    BenchConfig& c = gui::panel_state<gui::ScalingPanelState>(state, "scaling").config;
+    if (!o.scaling_variants.empty()) {
+        c.variants.clear();
+        for (const std::string& v : o.scaling_variants) c.variants.push_back(parse_variant(v));
+    }
+    if (!o.scaling_n.empty()) c.sizes = parse_bench_sizes(o.scaling_n, "--scaling-n");
+    if (o.scaling_heads) c.heads = o.scaling_heads;
+    if (o.scaling_d_head) c.d_head = o.scaling_d_head;
+    if (o.scaling_budget) c.budget = o.scaling_budget;
+    if (o.scaling_threads >= 0) c.threads = o.scaling_threads;
+    check_bench_config(c);
+    gui::ScalingPanelState& scaling = gui::panel_state<gui::ScalingPanelState>(state, "scaling");
+    scaling.start_on_open = scaling.wait_for_sweep = true;
+    gui::panel_open(state, "scaling") = true;
+    if (!o.request.panels.empty() &&
+        std::find(o.request.panels.begin(), o.request.panels.end(), "scaling") == o.request.panels.end())
+        o.request.panels.push_back("scaling");
+}
+
+void apply_training_options(RenderOptions& o, gui::AppState& state) {
+    if (o.train_task.empty() && o.train_steps <= 0 && !o.train_running) return;
+    const std::vector<std::string>& tasks = gui::training_tasks();
+    const std::string task = o.train_task.empty() ? "reverse" : o.train_task;
+    const auto it = std::find(tasks.begin(), tasks.end(), task);
+    if (it == tasks.end()) throw Error("unknown --train-task '" + task + "': choose copy, reverse, sort or induction");
+    if (o.train_steps < 0) throw Error("--train-steps must be 0 or more");
+    gui::TrainingPanelState& t = gui::panel_state<gui::TrainingPanelState>(state, "training");
+    t.task = static_cast<int>(it - tasks.begin());
+    if (task == "induction") t.layers = 2, t.heads = 2;
+    t.start_steps = std::max(o.train_steps, o.train_running ? 1 : 0);
+    t.keep_running = o.train_running;
+    gui::panel_open(state, "training") = true;
+}
+
+void apply_lesson_options(RenderOptions& o, gui::AppState& state) {
+    if (o.lesson.empty()) return;  // the lesson's step sets the inputs and the view itself
+    gui::LessonsPanelState& lessons = gui::panel_state<gui::LessonsPanelState>(state, "lessons");
+    lessons.start_lesson = o.lesson;
+    lessons.start_step = o.lesson_step - 1;
+    lessons.wait_for_experiments = true;
+    gui::panel_open(state, "lessons") = true;
+    if (!o.request.panels.empty() &&
+        std::find(o.request.panels.begin(), o.request.panels.end(), "lessons") == o.request.panels.end())
+        o.request.panels.push_back("lessons");
+}
+
+}  // namespace
+
 void add_render_command(CLI::App& app) {
-    struct Options {
-        InputOptions inputs;
-        gui::RenderRequest request;
-        std::string size = "1600x960";
-        std::string step = "tokenize";
-        int head = 0, query = 0;
-        std::string model_view = "heads";
-        std::string theme = "dark";
-        std::string lesson;
-        int lesson_step = 1;
-        bool scaling_sweep = false;
-        std::vector<std::string> scaling_variants;
-        std::string scaling_n;
-        int scaling_heads = 0, scaling_d_head = 0, scaling_threads = -1;
-        double scaling_budget = 0;
-        std::string train_task;
-        int train_steps = 0;
-        bool train_running = false;
-    };
-    auto opts = std::make_shared<Options>();
+    auto opts = std::make_shared<RenderOptions>();
     CLI::App* cmd = app.add_subcommand("render", "Draw the GUI in a given state and save a PNG screenshot");
     add_input_options(*cmd, opts->inputs);
     cmd->add_option("--out", opts->request.out, "PNG file to write")->required();
@@ -87,48 +140,9 @@ void add_render_command(CLI::App& app) {
         std::smatch m;
         if (!std::regex_match(opts->size, m, std::regex(R"((\d{1,5})x(\d{1,5}))")))
             throw Error("cannot read size '" + opts->size + "': write WIDTHxHEIGHT, e.g. 1600x960");
-        if (opts->scaling_sweep) {
-            BenchConfig& c = gui::panel_state<gui::ScalingPanelState>(state, "scaling").config;
-            if (!opts->scaling_variants.empty()) {
-                c.variants.clear();
-                for (const std::string& v : opts->scaling_variants) c.variants.push_back(parse_variant(v));
-            }
-            if (!opts->scaling_n.empty()) c.sizes = parse_bench_sizes(opts->scaling_n, "--scaling-n");
-            if (opts->scaling_heads) c.heads = opts->scaling_heads;
-            if (opts->scaling_d_head) c.d_head = opts->scaling_d_head;
-            if (opts->scaling_budget) c.budget = opts->scaling_budget;
-            if (opts->scaling_threads >= 0) c.threads = opts->scaling_threads;
-            check_bench_config(c);
-            gui::ScalingPanelState& scaling = gui::panel_state<gui::ScalingPanelState>(state, "scaling");
-            scaling.start_on_open = scaling.wait_for_sweep = true;
-            gui::panel_open(state, "scaling") = true;
-            if (!opts->request.panels.empty() &&
-                std::find(opts->request.panels.begin(), opts->request.panels.end(), "scaling") == opts->request.panels.end())
-                opts->request.panels.push_back("scaling");
-        }
-        if (!opts->train_task.empty() || opts->train_steps > 0 || opts->train_running) {
-            const std::vector<std::string>& tasks = gui::training_tasks();
-            const std::string task = opts->train_task.empty() ? "reverse" : opts->train_task;
-            const auto it = std::find(tasks.begin(), tasks.end(), task);
-            if (it == tasks.end()) throw Error("unknown --train-task '" + task + "': choose copy, reverse, sort or induction");
-            if (opts->train_steps < 0) throw Error("--train-steps must be 0 or more");
-            gui::TrainingPanelState& t = gui::panel_state<gui::TrainingPanelState>(state, "training");
-            t.task = static_cast<int>(it - tasks.begin());
-            if (task == "induction") t.layers = 2, t.heads = 2;
-            t.start_steps = std::max(opts->train_steps, opts->train_running ? 1 : 0);
-            t.keep_running = opts->train_running;
-            gui::panel_open(state, "training") = true;
-        }
-        if (!opts->lesson.empty()) {  // the step sets the inputs and the view itself
-            gui::LessonsPanelState& lessons = gui::panel_state<gui::LessonsPanelState>(state, "lessons");
-            lessons.start_lesson = opts->lesson;
-            lessons.start_step = opts->lesson_step - 1;
-            lessons.wait_for_experiments = true;
-            gui::panel_open(state, "lessons") = true;
-            if (!opts->request.panels.empty() &&
-                std::find(opts->request.panels.begin(), opts->request.panels.end(), "lessons") == opts->request.panels.end())
-                opts->request.panels.push_back("lessons");
-        }
+        apply_scaling_options(*opts, state);
+        apply_training_options(*opts, state);
+        apply_lesson_options(*opts, state);
         opts->request.width = std::stoi(m[1]);
         opts->request.height = std::stoi(m[2]);
         gui::render_screenshot(std::move(state), opts->request);
