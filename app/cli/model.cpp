@@ -10,6 +10,7 @@
 #include <omp.h>
 
 #include "attnscope/error.hpp"
+#include "attnscope/gpt2_weights.hpp"
 #include "attnscope/model.hpp"
 #include "attnscope/run.hpp"
 #include "cli/common.hpp"
@@ -94,17 +95,16 @@ void add_bench(CLI::App& parent) {
         Inputs in;
         in.model = o->model;
         in.text = o->text;
-        int traced_tokens = run(in).n();  // also loads the model into run()'s cache
+        ModelStore store;
+        RunContext context;
+        context.models = &store;
+        int traced_tokens = run(in, context).n();  // also loads the model into the store
         for (int r = 0; r < o->repeats; ++r) {
             auto t0 = Clock::now();
-            traced_tokens = run(in).n();
+            traced_tokens = run(in, context).n();
             traced_ms.push_back(ms_since(t0));
         }
-        long long params = w.wte.size() + w.wpe.size() + w.ln_f_weight.size() * 2;
-        for (const Gpt2Block& b : w.h)
-            params += b.attn_c_attn_weight.size() + b.attn_c_attn_bias.size() + b.attn_c_proj_weight.size() +
-                      b.attn_c_proj_bias.size() + b.mlp_c_fc_weight.size() + b.mlp_c_fc_bias.size() +
-                      b.mlp_c_proj_weight.size() + b.mlp_c_proj_bias.size() + 4 * b.ln_1_weight.size();
+        const long long params = gpt2_parameter_count(c);
         std::printf("model %s: %d layers x %d heads, n_embd %d, vocab %d, %.1fM parameters\n", o->model.c_str(), c.n_layer,
                     c.n_head, c.n_embd, c.vocab_size, params / 1e6);
         std::printf("load (config.json + model.safetensors): first %.0f ms, median %.0f ms\n", load_ms.front(), median(load_ms));

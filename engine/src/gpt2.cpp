@@ -7,12 +7,15 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <string_view>
 #include <type_traits>
+#include <utility>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "attnscope/bpe.hpp"
 #include "attnscope/error.hpp"
+#include "attnscope/gpt2_weights.hpp"
 #include "attnscope/random.hpp"
 #include "attnscope/safetensors.hpp"
 
@@ -126,41 +129,37 @@ TensorF32 tensor(const std::string& name, const VectorF& v) {
 }
 
 // Every weight of the model in file order, with its Hugging Face name and the shape config.json gives
-// it (cols = 0 for a vector). Checking, loading and saving all walk this one list.
+// it (cols = 0 for a vector): the weight table (gpt2_weights.hpp), walked.
 template <class Weights, class Visit>
 void for_each_weight(Weights& w, Visit&& visit) {
-    const Gpt2Config& c = w.config;
-    const std::int64_t D = c.n_embd;
-    visit("wte.weight", w.wte, c.vocab_size, D);
-    visit("wpe.weight", w.wpe, c.n_ctx, D);
-    for (int i = 0; i < c.n_layer; ++i) {
-        auto& b = w.h[i];
-        const std::string p = "h." + std::to_string(i) + ".";
-        visit(p + "ln_1.weight", b.ln_1_weight, D, 0);
-        visit(p + "ln_1.bias", b.ln_1_bias, D, 0);
-        visit(p + "attn.c_attn.weight", b.attn_c_attn_weight, D, 3 * D);
-        visit(p + "attn.c_attn.bias", b.attn_c_attn_bias, 3 * D, 0);
-        visit(p + "attn.c_proj.weight", b.attn_c_proj_weight, D, D);
-        visit(p + "attn.c_proj.bias", b.attn_c_proj_bias, D, 0);
-        visit(p + "ln_2.weight", b.ln_2_weight, D, 0);
-        visit(p + "ln_2.bias", b.ln_2_bias, D, 0);
-        visit(p + "mlp.c_fc.weight", b.mlp_c_fc_weight, D, 4 * D);
-        visit(p + "mlp.c_fc.bias", b.mlp_c_fc_bias, 4 * D, 0);
-        visit(p + "mlp.c_proj.weight", b.mlp_c_proj_weight, 4 * D, D);
-        visit(p + "mlp.c_proj.bias", b.mlp_c_proj_bias, D, 0);
-    }
-    visit("ln_f.weight", w.ln_f_weight, D, 0);
-    visit("ln_f.bias", w.ln_f_bias, D, 0);
+    for_each_gpt2_weight(w, [&visit](const Gpt2WeightRef& ref, auto& t) { visit(ref.name, t, ref.rows, ref.cols); });
 }
 
-MatrixF random_matrix(int rows, int cols, float stddev, std::uint64_t seed, const std::string& name) {
-    Rng rng(hash64(name, seed));
-    MatrixF m(rows, cols);
-    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = stddev * static_cast<float>(rng.normal());
-    return m;
+// random_gpt2's (mean, stddev) for each kind of row (see SynthInit).
+std::pair<float, float> synth_init(SynthInit kind, const Gpt2Config& c) {
+    constexpr float s = 0.02f;
+    switch (kind) {
+        case SynthInit::weight: return {0.0f, s};
+        case SynthInit::position: return {0.0f, 0.01f};
+        case SynthInit::qkv: return {0.0f, 0.2f / std::sqrt(static_cast<float>(c.n_embd) / 64.0f)};
+        case SynthInit::gain: return {1.0f, 0.1f};
+        case SynthInit::shift: return {0.0f, 0.1f};
+        case SynthInit::bias: return {0.0f, s};
+    }
+    return {0.0f, s};
 }
-VectorF random_vector(int size, float mean, float stddev, std::uint64_t seed, const std::string& name) {
-    return (random_matrix(1, size, stddev, seed, name).transpose().array() + mean).matrix();
+
+// One tensor of random_gpt2: stddev * N(0, 1) + mean, from its own stream, so that a tensor's values
+// do not depend on the other tensors' sizes.
+template <class Tensor>
+void fill_random(Tensor& t, std::int64_t rows, std::int64_t cols, float mean, float stddev, std::uint64_t seed,
+                 std::string_view stream) {
+    if constexpr (std::is_same_v<Tensor, MatrixF>)
+        t.resize(rows, cols);
+    else
+        t.resize(rows);
+    Rng rng(hash64(stream, seed));
+    for (Eigen::Index i = 0; i < t.size(); ++i) t.data()[i] = stddev * static_cast<float>(rng.normal()) + mean;
 }
 
 }  // namespace
@@ -192,7 +191,7 @@ Gpt2Weights load_gpt2(const std::string& dir, const std::function<void(float)>& 
                         ? ": pytorch_model.bin is a pickle and is never loaded (it can run code); convert it to safetensors"
                         : ": a model folder needs config.json + model.safetensors"));
     const SafetensorsFile file = SafetensorsFile::open(weights.string());
-    TensorReader r(file, 4 + 12 * c.n_layer, progress);
+    TensorReader r(file, gpt2_tensor_count(c), progress);
     w.h.resize(c.n_layer);
     for_each_weight(w, [&r](const std::string& name, auto& t, std::int64_t rows, std::int64_t cols) {
         if constexpr (std::is_same_v<std::decay_t<decltype(t)>, MatrixF>)
@@ -229,30 +228,12 @@ void save_gpt2(const std::string& dir, const Gpt2Weights& w) {
 Gpt2Weights random_gpt2(const Gpt2Config& c, std::uint64_t seed) {
     Gpt2Weights w;
     w.config = c;
-    const int D = c.n_embd;
-    constexpr float s = 0.02f;
-    w.wte = random_matrix(c.vocab_size, D, s, seed, "wte");
-    w.wpe = random_matrix(c.n_ctx, D, 0.01f, seed, "wpe");
-    for (int i = 0; i < c.n_layer; ++i) {
-        Gpt2Block b;
-        const std::string p = "h." + std::to_string(i) + ".";
-        b.ln_1_weight = random_vector(D, 1.0f, 0.1f, seed, p + "ln_1.weight");
-        b.ln_1_bias = random_vector(D, 0.0f, 0.1f, seed, p + "ln_1.bias");
-        // Wider query/key weights than GPT-2's init, so that synthetic heads attend sharply.
-        b.attn_c_attn_weight = random_matrix(D, 3 * D, 0.2f / std::sqrt(static_cast<float>(D) / 64.0f), seed, p + "attn.c_attn.weight");
-        b.attn_c_attn_bias = random_vector(3 * D, 0.0f, s, seed, p + "attn.c_attn.bias");
-        b.attn_c_proj_weight = random_matrix(D, D, s, seed, p + "attn.c_proj.weight");
-        b.attn_c_proj_bias = random_vector(D, 0.0f, s, seed, p + "attn.c_proj.bias");
-        b.ln_2_weight = random_vector(D, 1.0f, 0.1f, seed, p + "ln_2.weight");
-        b.ln_2_bias = random_vector(D, 0.0f, 0.1f, seed, p + "ln_2.bias");
-        b.mlp_c_fc_weight = random_matrix(D, 4 * D, s, seed, p + "mlp.c_fc.weight");
-        b.mlp_c_fc_bias = random_vector(4 * D, 0.0f, s, seed, p + "mlp.c_fc.bias");
-        b.mlp_c_proj_weight = random_matrix(4 * D, D, s, seed, p + "mlp.c_proj.weight");
-        b.mlp_c_proj_bias = random_vector(D, 0.0f, s, seed, p + "mlp.c_proj.bias");
-        w.h.push_back(std::move(b));
-    }
-    w.ln_f_weight = random_vector(D, 1.0f, 0.1f, seed, "ln_f.weight");
-    w.ln_f_bias = random_vector(D, 0.0f, 0.1f, seed, "ln_f.bias");
+    w.h.resize(c.n_layer);
+    for_each_gpt2_weight(w, [&](const Gpt2WeightRef& ref, auto& t) {
+        const auto [mean, stddev] = synth_init(ref.row.synth, c);
+        const std::string_view stream = ref.row.synth_stream.empty() ? std::string_view(ref.name) : ref.row.synth_stream;
+        fill_random(t, ref.rows, ref.cols, mean, stddev, seed, stream);
+    });
     return w;
 }
 

@@ -23,6 +23,8 @@ struct Gpt2Config {
 };
 // config.json keys: n_layer, n_head, n_embd, n_positions (or n_ctx), vocab_size, layer_norm_epsilon
 
+// Every tensor below is one row of the weight table (gpt2_weights.hpp), which loading, saving,
+// initialisation and training walk: a new tensor here needs its row there.
 struct Gpt2Block {  // Hugging Face h.{i}.*; Conv1D weights are (in, out): y = x W + b
     VectorF ln_1_weight, ln_1_bias;    // (n_embd)
     MatrixF attn_c_attn_weight;        // (n_embd, 3 n_embd) = [W_Q | W_K | W_V]

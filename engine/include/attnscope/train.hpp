@@ -12,9 +12,11 @@
 
 namespace attnscope::train {
 
-// Where each parameter tensor starts in the flat parameter buffer (and, the same, in its gradient).
-// Per-layer tensors are stacked: ln1w is (L, C), qkvw is (L, C, 3C), and so on.
+// Where each parameter tensor starts in the flat parameter buffer (and, the same, in its gradient):
+// the rows of the weight table (gpt2_weights.hpp) in order, each per-layer row stacked (L, ...).
+// The named offsets are those rows' offsets, for the forward and backward passes.
 struct ParamLayout {
+    std::vector<long> offsets;  // one per row of kGpt2WeightTable
     long wte = 0;       // (V, C)
     long wpe = 0;       // (maxT, C)
     long ln1w = 0;      // (L, C)
@@ -103,6 +105,10 @@ void init_gpt2(Model<F>& model, std::uint64_t seed);
 // Scales the gradients so that their global L2 norm is at most max_norm; returns the norm before.
 template <class F>
 double clip_grad_norm(std::vector<F>& grads, double max_norm);
+
+// 1 for each parameter AdamW decays (the weight table's decay column: the matrices, not biases or
+// LayerNorm gains), 0 for the others; (total).
+std::vector<char> weight_decay_mask(const Gpt2Config& c);
 
 // AdamW (decoupled weight decay, on the matrices only: not on biases or LayerNorm gains).
 struct AdamW {

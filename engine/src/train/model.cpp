@@ -4,36 +4,69 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <string_view>
+#include <type_traits>
 
 #include "attnscope/error.hpp"
+#include "attnscope/gpt2_weights.hpp"
 #include "attnscope/random.hpp"
 #include "attnscope/train_layers.hpp"
 
 namespace attnscope::train {
 
+namespace {
+
+// The offset of the table row named `name`; a compile error if the table has no such row.
+template <std::size_t N>
+struct RowName {
+    char text[N];
+    consteval RowName(const char (&s)[N]) { std::copy(s, s + N, text); }
+};
+template <RowName name>
+long offset_of(const ParamLayout& p) {
+    constexpr int row = gpt2_weight_row(std::string_view(name.text, sizeof(name.text) - 1));
+    static_assert(row >= 0, "the weight table (gpt2_weights.hpp) has no row of this name");
+    return p.offsets[row];
+}
+
+}  // namespace
+
 ParamLayout param_layout(const Gpt2Config& cfg) {
-    const long V = cfg.vocab_size, maxT = cfg.n_ctx, C = cfg.n_embd, L = cfg.n_layer;
     ParamLayout p;
     long at = 0;
-    auto take = [&at](long& where, long size) { where = at, at += size; };
-    take(p.wte, V * C);
-    take(p.wpe, maxT * C);
-    take(p.ln1w, L * C);
-    take(p.ln1b, L * C);
-    take(p.qkvw, L * C * 3 * C);
-    take(p.qkvb, L * 3 * C);
-    take(p.attprojw, L * C * C);
-    take(p.attprojb, L * C);
-    take(p.ln2w, L * C);
-    take(p.ln2b, L * C);
-    take(p.fcw, L * C * 4 * C);
-    take(p.fcb, L * 4 * C);
-    take(p.fcprojw, L * 4 * C * C);
-    take(p.fcprojb, L * C);
-    take(p.lnfw, C);
-    take(p.lnfb, C);
+    for (const Gpt2WeightRow& row : gpt2_weight_table()) {
+        p.offsets.push_back(at);
+        at += static_cast<long>(row.stacked_count(cfg));
+    }
     p.total = at;
+    // The tensors the forward and backward passes reach by name.
+    p.wte = offset_of<"wte.weight">(p);
+    p.wpe = offset_of<"wpe.weight">(p);
+    p.ln1w = offset_of<"h.{i}.ln_1.weight">(p);
+    p.ln1b = offset_of<"h.{i}.ln_1.bias">(p);
+    p.qkvw = offset_of<"h.{i}.attn.c_attn.weight">(p);
+    p.qkvb = offset_of<"h.{i}.attn.c_attn.bias">(p);
+    p.attprojw = offset_of<"h.{i}.attn.c_proj.weight">(p);
+    p.attprojb = offset_of<"h.{i}.attn.c_proj.bias">(p);
+    p.ln2w = offset_of<"h.{i}.ln_2.weight">(p);
+    p.ln2b = offset_of<"h.{i}.ln_2.bias">(p);
+    p.fcw = offset_of<"h.{i}.mlp.c_fc.weight">(p);
+    p.fcb = offset_of<"h.{i}.mlp.c_fc.bias">(p);
+    p.fcprojw = offset_of<"h.{i}.mlp.c_proj.weight">(p);
+    p.fcprojb = offset_of<"h.{i}.mlp.c_proj.bias">(p);
+    p.lnfw = offset_of<"ln_f.weight">(p);
+    p.lnfb = offset_of<"ln_f.bias">(p);
     return p;
+}
+
+std::vector<char> weight_decay_mask(const Gpt2Config& c) {
+    const ParamLayout p = param_layout(c);
+    std::vector<char> decays(p.total, 0);
+    const auto table = gpt2_weight_table();
+    for (std::size_t r = 0; r < table.size(); ++r)
+        if (table[r].decay)
+            std::fill_n(decays.begin() + p.offsets[r], table[r].stacked_count(c), char{1});
+    return decays;
 }
 
 void check_config(const Gpt2Config& c) {
@@ -216,22 +249,24 @@ template <class F>
 void init_gpt2(Model<F>& model, std::uint64_t seed) {
     const Gpt2Config& c = model.config();
     const ParamLayout& p = model.layout();
-    const long C = c.n_embd, L = c.n_layer;
     std::vector<F>& w = model.params();
-    std::fill(w.begin(), w.end(), F(0));
+    // One stream through the normal rows in table order (each per-layer row's layers in turn).
     Rng rng(hash64("init_gpt2", seed));
-    auto normal = [&](long begin, long size, double stddev) {
-        for (long i = 0; i < size; ++i) w[begin + i] = static_cast<F>(stddev * rng.normal());
-    };
-    const double residual_std = 0.02 / std::sqrt(2.0 * L);  // each block adds two residual branches
-    normal(p.wte, static_cast<long>(c.vocab_size) * C, 0.02);
-    normal(p.wpe, static_cast<long>(c.n_ctx) * C, 0.02);
-    normal(p.qkvw, L * C * 3 * C, 0.02);
-    normal(p.attprojw, L * C * C, residual_std);
-    normal(p.fcw, L * C * 4 * C, 0.02);
-    normal(p.fcprojw, L * 4 * C * C, residual_std);
-    for (long begin : {p.ln1w, p.ln2w}) std::fill(w.begin() + begin, w.begin() + begin + L * C, F(1));
-    std::fill(w.begin() + p.lnfw, w.begin() + p.lnfw + C, F(1));
+    const double residual_std = 0.02 / std::sqrt(2.0 * c.n_layer);  // each block adds two residual branches
+    const auto table = gpt2_weight_table();
+    for (std::size_t r = 0; r < table.size(); ++r) {
+        const auto begin = w.begin() + p.offsets[r];
+        const long size = static_cast<long>(table[r].stacked_count(c));
+        const auto normal = [&](double stddev) {
+            for (long i = 0; i < size; ++i) begin[i] = static_cast<F>(stddev * rng.normal());
+        };
+        switch (table[r].init) {
+            case TrainInit::normal: normal(0.02); break;
+            case TrainInit::residual_normal: normal(residual_std); break;
+            case TrainInit::ones: std::fill_n(begin, size, F(1)); break;
+            case TrainInit::zeros: std::fill_n(begin, size, F(0)); break;
+        }
+    }
 }
 
 template <class F>
@@ -255,16 +290,7 @@ void AdamW::update(Model<F>& model, double lr_now) {
     const double c1 = 1.0 - std::pow(beta1, static_cast<double>(step));  // bias corrections
     const double c2 = 1.0 - std::pow(beta2, static_cast<double>(step));
     // Decay the matrices only: biases and LayerNorm gains are not shrunk towards 0.
-    const ParamLayout& p = model.layout();
-    const long C = model.config().n_embd, L = model.config().n_layer;
-    std::vector<char> decays(w.size(), 0);
-    auto decay = [&](long begin, long size) { std::fill(decays.begin() + begin, decays.begin() + begin + size, 1); };
-    decay(p.wte, p.wpe - p.wte);
-    decay(p.wpe, p.ln1w - p.wpe);
-    decay(p.qkvw, L * C * 3 * C);
-    decay(p.attprojw, L * C * C);
-    decay(p.fcw, L * C * 4 * C);
-    decay(p.fcprojw, L * 4 * C * C);
+    const std::vector<char> decays = weight_decay_mask(model.config());
     for (std::size_t i = 0; i < w.size(); ++i) {
         const double gi = g[i];
         m[i] = static_cast<float>(beta1 * m[i] + (1 - beta1) * gi);
@@ -279,52 +305,26 @@ void AdamW::update(Model<F>& model, double lr_now) {
 
 namespace {
 
-void copy_into(MatrixF& dst, const float* src, int rows, int cols) {
-    dst.resize(rows, cols);
-    std::copy(src, src + static_cast<long>(rows) * cols, dst.data());
-}
-void copy_into(VectorF& dst, const float* src, int size) {
-    dst.resize(size);
-    std::copy(src, src + size, dst.data());
-}
-template <class M>
-void copy_from(float* dst, const M& src, long expected, const std::string& name) {
-    if (src.size() != expected)
-        throw Error("weights " + name + " have " + std::to_string(src.size()) + " values, expected " +
-                    std::to_string(expected) + " from config.json");
-    std::copy(src.data(), src.data() + expected, dst);
+// Where a tensor of the loader's weights lives in the flat buffer: its row's stacked block, then its layer.
+long flat_offset(const ParamLayout& p, const Gpt2WeightRef& ref) {
+    return p.offsets[ref.index] + (ref.layer < 0 ? 0 : static_cast<long>(ref.layer) * ref.rows * std::max<long>(ref.cols, 1));
 }
 
 }  // namespace
 
 Gpt2Weights to_gpt2(const Model<float>& model) {
-    const Gpt2Config& c = model.config();
     const ParamLayout& p = model.layout();
-    const int C = c.n_embd;
     const float* w = model.params().data();
     Gpt2Weights out;
-    out.config = c;
-    copy_into(out.wte, w + p.wte, c.vocab_size, C);
-    copy_into(out.wpe, w + p.wpe, c.n_ctx, C);
-    out.h.resize(c.n_layer);
-    for (int l = 0; l < c.n_layer; ++l) {
-        Gpt2Block& b = out.h[l];
-        const long lc = static_cast<long>(l) * C;
-        copy_into(b.ln_1_weight, w + p.ln1w + lc, C);
-        copy_into(b.ln_1_bias, w + p.ln1b + lc, C);
-        copy_into(b.attn_c_attn_weight, w + p.qkvw + lc * 3 * C, C, 3 * C);
-        copy_into(b.attn_c_attn_bias, w + p.qkvb + lc * 3, 3 * C);
-        copy_into(b.attn_c_proj_weight, w + p.attprojw + lc * C, C, C);
-        copy_into(b.attn_c_proj_bias, w + p.attprojb + lc, C);
-        copy_into(b.ln_2_weight, w + p.ln2w + lc, C);
-        copy_into(b.ln_2_bias, w + p.ln2b + lc, C);
-        copy_into(b.mlp_c_fc_weight, w + p.fcw + lc * 4 * C, C, 4 * C);
-        copy_into(b.mlp_c_fc_bias, w + p.fcb + lc * 4, 4 * C);
-        copy_into(b.mlp_c_proj_weight, w + p.fcprojw + lc * 4 * C, 4 * C, C);
-        copy_into(b.mlp_c_proj_bias, w + p.fcprojb + lc, C);
-    }
-    copy_into(out.ln_f_weight, w + p.lnfw, C);
-    copy_into(out.ln_f_bias, w + p.lnfb, C);
+    out.config = model.config();
+    out.h.resize(out.config.n_layer);
+    for_each_gpt2_weight(out, [&](const Gpt2WeightRef& ref, auto& t) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(t)>, MatrixF>)
+            t.resize(ref.rows, ref.cols);
+        else
+            t.resize(ref.rows);
+        std::copy_n(w + flat_offset(p, ref), t.size(), t.data());
+    });
     return out;
 }
 
@@ -332,32 +332,17 @@ Model<float> from_gpt2(const Gpt2Weights& in) {
     const Gpt2Config& c = in.config;
     Model<float> model(c);
     const ParamLayout& p = model.layout();
-    const long C = c.n_embd;
     float* w = model.params().data();
     if (static_cast<int>(in.h.size()) != c.n_layer)
         throw Error("weights have " + std::to_string(in.h.size()) + " blocks, config.json says n_layer " +
                     std::to_string(c.n_layer));
-    copy_from(w + p.wte, in.wte, c.vocab_size * C, "wte");
-    copy_from(w + p.wpe, in.wpe, c.n_ctx * C, "wpe");
-    for (int l = 0; l < c.n_layer; ++l) {
-        const Gpt2Block& b = in.h[l];
-        const long lc = l * C;
-        const std::string h = "h." + std::to_string(l) + ".";
-        copy_from(w + p.ln1w + lc, b.ln_1_weight, C, h + "ln_1.weight");
-        copy_from(w + p.ln1b + lc, b.ln_1_bias, C, h + "ln_1.bias");
-        copy_from(w + p.qkvw + lc * 3 * C, b.attn_c_attn_weight, 3 * C * C, h + "attn.c_attn.weight");
-        copy_from(w + p.qkvb + lc * 3, b.attn_c_attn_bias, 3 * C, h + "attn.c_attn.bias");
-        copy_from(w + p.attprojw + lc * C, b.attn_c_proj_weight, C * C, h + "attn.c_proj.weight");
-        copy_from(w + p.attprojb + lc, b.attn_c_proj_bias, C, h + "attn.c_proj.bias");
-        copy_from(w + p.ln2w + lc, b.ln_2_weight, C, h + "ln_2.weight");
-        copy_from(w + p.ln2b + lc, b.ln_2_bias, C, h + "ln_2.bias");
-        copy_from(w + p.fcw + lc * 4 * C, b.mlp_c_fc_weight, 4 * C * C, h + "mlp.c_fc.weight");
-        copy_from(w + p.fcb + lc * 4, b.mlp_c_fc_bias, 4 * C, h + "mlp.c_fc.bias");
-        copy_from(w + p.fcprojw + lc * 4 * C, b.mlp_c_proj_weight, 4 * C * C, h + "mlp.c_proj.weight");
-        copy_from(w + p.fcprojb + lc, b.mlp_c_proj_bias, C, h + "mlp.c_proj.bias");
-    }
-    copy_from(w + p.lnfw, in.ln_f_weight, C, "ln_f.weight");
-    copy_from(w + p.lnfb, in.ln_f_bias, C, "ln_f.bias");
+    for_each_gpt2_weight(in, [&](const Gpt2WeightRef& ref, const auto& t) {
+        const long expected = static_cast<long>(ref.row.count(c));
+        if (t.size() != expected)
+            throw Error("weights " + ref.name + " have " + std::to_string(t.size()) + " values, expected " +
+                        std::to_string(expected) + " from config.json");
+        std::copy_n(t.data(), expected, w + flat_offset(p, ref));
+    });
     return model;
 }
 
