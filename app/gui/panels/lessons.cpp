@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "attnscope/error.hpp"
+#include "attnscope/lessons/state.hpp"
 #include "gui/frame.hpp"
 #include "gui/widgets/plot.hpp"
 

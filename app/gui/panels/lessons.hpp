@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "attnscope/experiments.hpp"
-#include "attnscope/lessons.hpp"
+#include "attnscope/lessons/experiments.hpp"
+#include "attnscope/lessons/lesson.hpp"
 #include "attnscope/trace.hpp"
 #include "gui/edits.hpp"
 

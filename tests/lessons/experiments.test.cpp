@@ -1,6 +1,6 @@
-// Tests engine/src/experiments.cpp: each experiment's measured numbers have the property the lessons
+// Tests lessons/src/experiments/: each experiment's measured numbers have the property the lessons
 // claim for them. Timing is never asserted (machines differ); cost is checked through the FLOP model.
-#include "attnscope/experiments.hpp"
+#include "attnscope/lessons/experiments.hpp"
 
 #include <cmath>
 #include <set>
@@ -61,7 +61,7 @@ TEST_CASE("entropy_vs_dk: unscaled entropy collapses with d_k, scaled stays flat
     REQUIRE(r.values.at("top_weight_unscaled_last") > 0.8);
 }
 
-TEST_CASE("scale_by_n: dividing by n flattens attention as n grows; 1/sqrt(d_k) does not") {
+TEST_CASE("scale_by_n: dividing by n flattens attention as n grows, 1/sqrt(d_k) does not") {
     const ExperimentResult r = as::scale_by_n();
     require_well_formed(r);
     for (size_t i = 1; i < r.rows.size(); ++i) REQUIRE(r.rows[i][2] < r.rows[i - 1][2]);  // spread under 1/n shrinks
@@ -116,7 +116,7 @@ TEST_CASE("with_matrix_copied: run() then sees W_K equal to W_Q, and other edits
     REQUIRE_ERROR(as::with_matrix_copied(in, "W_K", "nonsense"), "editable matrices");
 }
 
-TEST_CASE("where_pe_enters: PE is added to the input only; output is not out_nope + PE") {
+TEST_CASE("where_pe_enters: PE is added to the input only, output is not out_nope + PE") {
     const ExperimentResult r = as::where_pe_enters(small_context());
     require_well_formed(r);
     REQUIRE(r.values.at("input_gap") < 1e-12);
@@ -182,7 +182,7 @@ TEST_CASE("variant_tradeoffs: every variant is cheaper than dense and not exact"
     }
 }
 
-TEST_CASE("run_experiment: every listed experiment runs by name; unknown names are refused") {
+TEST_CASE("run_experiment: every listed experiment runs by name, unknown names are refused") {
     std::set<std::string> names;
     for (const as::ExperimentInfo& e : as::experiments()) {
         names.insert(e.name);

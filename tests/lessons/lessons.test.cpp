@@ -1,7 +1,9 @@
-// Tests engine/src/lessons.cpp: the placeholder language, partial inputs, the step state, malformed
-// lesson files, and every shipped lesson in assets/lessons/ run headlessly step by step, with its
-// placeholders, checks, solutions and experiments.
-#include "attnscope/lessons.hpp"
+// Tests lessons/src/ (expression, evaluate, functions, template, state, lesson, tasks): the placeholder
+// language, partial inputs, the step state, malformed lesson files, and every shipped lesson in
+// assets/lessons/ run headlessly step by step, with its placeholders, checks, solutions and experiments.
+#include "attnscope/lessons/expression.hpp"
+#include "attnscope/lessons/lesson.hpp"
+#include "attnscope/lessons/state.hpp"
 
 #include <cmath>
 #include <filesystem>
@@ -9,7 +11,7 @@
 #include <map>
 #include <string>
 
-#include "attnscope/experiments.hpp"
+#include "attnscope/lessons/experiments.hpp"
 #include "attnscope/run.hpp"
 #include "../test_helpers.hpp"
 

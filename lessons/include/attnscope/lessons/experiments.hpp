@@ -2,6 +2,7 @@
 // Measured experiments for the lessons: each runs the engine (or a dense attention computation)
 // and returns a small table of the numbers it measured, series to plot, and its finding in words.
 // They are pure functions of their arguments, except cost_vs_n, which reads the clock.
+// lessons/src/experiments/: one file per group, registry.cpp lists them all once.
 //
 // Shapes: n queries, m keys, d_k = d_head.
 #include <cstdint>
@@ -43,6 +44,7 @@ struct ExperimentContext {
 struct ExperimentInfo {
     const char* name;
     const char* description;
+    ExperimentResult (*run)(const ExperimentContext&);  // with its default sizes where it takes any
 };
 const std::vector<ExperimentInfo>& experiments();
 bool is_experiment(std::string_view name);
