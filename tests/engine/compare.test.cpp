@@ -331,7 +331,7 @@ TEST_CASE("attention_cost through run(): local grows linearly in n, dense quadra
     REQUIRE(large.layers[0].cost.flops < large.layers[0].dense_cost.flops);
 }
 
-TEST_CASE("attention_cost: low-rank variants are linear in n; svd costs more than dense", "[compare][cost]") {
+TEST_CASE("attention_cost: low-rank variants are linear in n, svd costs more than dense", "[compare][cost]") {
     for (VariantKind kind : {VariantKind::Linformer, VariantKind::Performer, VariantKind::Nystrom}) {
         VariantParams v;
         v.kind = kind;

@@ -275,7 +275,7 @@ TEST_CASE("run with a model traces every layer and head") {
     CHECK_FALSE(j.at("next_tokens").at(0).contains("probability"));
 }
 
-TEST_CASE("a model trace past its cell budget keeps attention only; head_stages recomputes the rest") {
+TEST_CASE("a model trace past its cell budget keeps attention only, head_stages recomputes the rest") {
     ModelStore store;
     Inputs in;
     in.model = tiny_model("budget");

@@ -338,7 +338,7 @@ TEST_CASE("trace_json: inputs_from_json rejects numbers that are not whole ints"
     REQUIRE(attnscope::inputs_from_json(nlohmann::json::parse(R"({"heads": 8})")).heads == 8);
 }
 
-TEST_CASE("config.backend is the backend that ran; inputs keep the one asked for", "[trace_json]") {
+TEST_CASE("config.backend is the backend that ran, inputs keep the one asked for", "[trace_json]") {
     attnscope::Inputs in;
     in.text = "a b";
     in.backend = attnscope::Backend::Gpu;

@@ -17,7 +17,7 @@
 using namespace attnscope;
 using namespace attnscope::train;
 
-TEST_CASE("reverse, copy and sort sequences: x, SEP, then the answer shifted by one; only the answer scored") {
+TEST_CASE("reverse, copy and sort sequences: x, SEP, then the answer shifted by one, only the answer scored") {
     for (TaskKind kind : {TaskKind::Copy, TaskKind::Reverse, TaskKind::Sort}) {
         Task task;
         task.kind = kind;
@@ -107,7 +107,7 @@ TEST_CASE("clip_grad_norm scales to the max norm and reports the norm before") {
     REQUIRE(small[0] == 0.3f);
 }
 
-TEST_CASE("AdamW's first step moves each weight by lr against its gradient's sign; decay only on matrices") {
+TEST_CASE("AdamW's first step moves each weight by lr against its gradient's sign, decay only on matrices") {
     const Gpt2Config cfg{1, 1, 4, 3, 5};
     Model<double> m(cfg);
     init_gpt2(m, 1);

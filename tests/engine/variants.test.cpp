@@ -603,7 +603,7 @@ TEST_CASE("variants: nystrom with fewer landmarks matches the formula with an ex
     test::require_near(as::nystrom_effective(Q, K, Ql, Kl, 0.8, kExactPinvIterations), r.effective, 1e-6 + r.bound);
 }
 
-TEST_CASE("variants: svd with r = n is the matrix itself; r < n drops the tail (Eckart-Young)",
+TEST_CASE("variants: svd with r = n is the matrix itself, r < n drops the tail (Eckart-Young)",
           "[variants][exact][svd]") {
     Matrix d = Matrix::Zero(2, 2);
     d(0, 0) = 3, d(1, 1) = 4;
