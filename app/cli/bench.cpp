@@ -66,24 +66,12 @@ void print_row(std::ostream& os, const BenchRow& r) {
     os << s.str() << "\n" << std::flush;
 }
 
+// The parameters the variant read (its rows of variant_param_table()).
 nlohmann::json params_json(const VariantParams& v) {
-    switch (v.kind) {
-        case VariantKind::Local:
-            return {{"window", v.window}, {"dilation", v.dilation}};
-        case VariantKind::Strided:
-            return {{"stride", v.stride}};
-        case VariantKind::BigBird:
-            return {
-                {"block", v.block}, {"window", v.window}, {"globals", v.globals}, {"random_blocks", v.random_blocks}};
-        case VariantKind::Linformer:
-            return {{"k", v.k}};
-        case VariantKind::Nystrom:
-            return {{"landmarks", v.landmarks}, {"pinv_iterations", v.pinv_iterations}};
-        case VariantKind::Performer:
-            return {{"features", v.features}};
-        default:
-            return nlohmann::json::object();
-    }
+    nlohmann::json j = nlohmann::json::object();
+    for (const VariantParamInfo* p : variant_params_of(v.kind))
+        if (p->field) j[p->name] = v.*p->field;  // the list row (global tokens) is not swept
+    return j;
 }
 
 nlohmann::json row_json(const BenchRow& r) {
@@ -243,6 +231,24 @@ void run_bench(BenchOptions o) {
     }
 }
 
+// One option per table row, bound to the first timed variant that reads it (--window: local); each
+// further timed reader gets its own, named for it (--bigbird-window), since the sizes differ.
+void add_variant_param_options(CLI::App& cmd, BenchConfig& c) {
+    const char* group = "Variant parameters";
+    for (const VariantParamInfo& p : variant_param_table()) {
+        if (!p.field) continue;  // the list row (global tokens) is not swept
+        bool first = true;
+        for (VariantKind kind : p.kinds) {
+            if (!has_fast_kernel(kind)) continue;
+            const std::string option = first ? p.option() : "--" + std::string(name(kind)) + "-" + p.option().substr(2);
+            std::string help = std::string(name(kind)) + ": " + p.help_for(kind);
+            if (p.auto_value) help += " (0: " + std::string(p.auto_help) + ")";
+            cmd.add_option(option, c.params_of(kind).*p.field, help)->capture_default_str()->group(group);
+            first = false;
+        }
+    }
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app) {
@@ -255,23 +261,7 @@ void add_bench_command(CLI::App& app) {
     cmd->add_option("--heads", o->config.heads, "Heads")->capture_default_str();
     cmd->add_option("--d-head", o->config.d_head, "Width of each head")->capture_default_str();
     cmd->add_flag("--causal", o->config.causal, "Causal mask (dense, local, strided, bigbird, performer)");
-    const char* group = "Variant parameters";
-    cmd->add_option("--window", o->config.window, "local: keys on each side")->capture_default_str()->group(group);
-    cmd->add_option("--dilation", o->config.dilation, "local: keep every n-th key")->capture_default_str()->group(group);
-    cmd->add_option("--stride", o->config.stride, "strided: stride (0: the power of two nearest sqrt(n))")
-        ->capture_default_str()
-        ->group(group);
-    cmd->add_option("--block", o->config.block, "bigbird: block size")->capture_default_str()->group(group);
-    cmd->add_option("--bigbird-window", o->config.blocks_window, "bigbird: window blocks on each side")
-        ->capture_default_str()
-        ->group(group);
-    cmd->add_option("--globals", o->config.globals, "bigbird: global tokens")->capture_default_str()->group(group);
-    cmd->add_option("--random-blocks", o->config.random_blocks, "bigbird: random key blocks per query block")
-        ->capture_default_str()
-        ->group(group);
-    cmd->add_option("--k", o->config.k, "linformer: projected length")->capture_default_str()->group(group);
-    cmd->add_option("--landmarks", o->config.landmarks, "nystrom: landmarks")->capture_default_str()->group(group);
-    cmd->add_option("--features", o->config.features, "performer: random features")->capture_default_str()->group(group);
+    add_variant_param_options(*cmd, o->config);
     cmd->add_option("--repeats", o->config.repeats, "Runs per length; the median is reported")->capture_default_str();
     cmd->add_option("--budget", o->config.budget, "Seconds: a variant is dropped after a run takes longer")
         ->capture_default_str();

@@ -29,20 +29,13 @@ void add_input_options(CLI::App& cmd, InputOptions& o) {
     const char* group = "Variant (compared against exact attention)";
     cmd.add_option("--variant", o.variant,
                    "dense|local|strided|fixed|bigbird|topk|linformer|nystrom|performer|svd")->capture_default_str()->group(group);
-    cmd.add_option("--window", v.window, "local: keys on each side; bigbird: blocks on each side")->group(group);
-    cmd.add_option("--dilation", v.dilation, "local: keep every n-th key in the window")->group(group);
-    cmd.add_option("--global", v.global_tokens, "local: a global token position (repeatable)")->group(group);
-    cmd.add_option("--stride", v.stride, "strided: stride l; fixed: block length l")->group(group);
-    cmd.add_option("--summary", v.summary, "fixed: summary positions c per block")->group(group);
-    cmd.add_option("--block", v.block, "bigbird: block size b")->group(group);
-    cmd.add_option("--globals", v.globals, "bigbird: the first g tokens are global")->group(group);
-    cmd.add_option("--random-blocks", v.random_blocks, "bigbird: random key blocks per query block")->group(group);
-    cmd.add_option("--top-k", v.top_k, "topk: keys kept per query")->group(group);
-    cmd.add_option("--k", v.k, "linformer: projected length k")->group(group);
-    cmd.add_option("--landmarks", v.landmarks, "nystrom: landmarks m")->group(group);
-    cmd.add_option("--pinv-iterations", v.pinv_iterations, "nystrom: pseudo-inverse iterations")->group(group);
-    cmd.add_option("--features", v.features, "performer: random features m")->group(group);
-    cmd.add_option("--rank", v.rank, "svd: rank r")->group(group);
+    for (const VariantParamInfo& p : variant_param_table()) {  // every parameter of every variant
+        const std::string help = std::string(p.help) + " (" + p.range_text() + ")";
+        if (p.field)
+            cmd.add_option(p.option(), v.*p.field, help)->capture_default_str()->group(group);
+        else
+            cmd.add_option(p.option(), v.*p.list, help)->group(group);
+    }
 }
 
 Inputs to_inputs(const InputOptions& o) {

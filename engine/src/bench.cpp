@@ -97,13 +97,13 @@ Case make_case(const BenchConfig& o, VariantKind kind, int n) {
     fill_uniform(c.problem.K, o.seed + 1, 1.0f);
     fill_uniform(c.problem.V, o.seed + 2, 1.0f);
     if (kind == VariantKind::Linformer) {  // N(0, 1/k)-sized entries; drawing run()'s exact normals would dominate
-        c.weights.E.resize(static_cast<long long>(o.heads) * o.k, n);
-        c.weights.F.resize(static_cast<long long>(o.heads) * o.k, n);
-        const float scale = static_cast<float>(std::sqrt(3.0 / o.k));
+        c.weights.E.resize(static_cast<long long>(o.heads) * c.v.k, n);
+        c.weights.F.resize(static_cast<long long>(o.heads) * c.v.k, n);
+        const float scale = static_cast<float>(std::sqrt(3.0 / c.v.k));
         fill_uniform(c.weights.E, o.seed + 3, scale);
         fill_uniform(c.weights.F, o.seed + 4, scale);
     }
-    if (kind == VariantKind::Performer) c.weights.W = performer_feature_maps(o.heads, o.features, o.d_head, o.seed);
+    if (kind == VariantKind::Performer) c.weights.W = performer_feature_maps(o.heads, c.v.features, o.d_head, o.seed);
     return c;
 }
 
@@ -176,16 +176,20 @@ void check_bench_config(const BenchConfig& o) {
     };
     at_least("heads", o.heads, 1);
     at_least("d_head", o.d_head, 1);
-    at_least("window", o.window, 0);
-    at_least("dilation", o.dilation, 1);
-    at_least("stride", o.stride, 0);
-    at_least("block", o.block, 1);
-    at_least("bigbird window", o.blocks_window, 0);
-    at_least("globals", o.globals, 0);
-    at_least("random blocks", o.random_blocks, 0);
-    at_least("k", o.k, 1);
-    at_least("landmarks", o.landmarks, 1);
-    at_least("features", o.features, 1);
+    for (VariantKind kind : kAllVariants) {  // every kind that could be timed, chosen or not
+        if (!has_fast_kernel(kind)) continue;
+        const VariantParams& v = o.params_of(kind);
+        for (const VariantParamInfo* p : variant_params_of(kind)) {
+            if (!p->field) continue;  // the list row (global tokens) is not swept
+            const std::string what = std::string(name(kind)) + " " + p->label;
+            const int value = v.*p->field;
+            at_least(what.c_str(), value, p->auto_value ? 0 : p->lo);
+            const bool fixed_top = p->hi == UpperBound::Fixed || p->hi == UpperBound::Param;
+            if (fixed_top && value > p->upper(v, 0, 0))
+                throw Error(what + " (" + std::to_string(value) + ") must be between " + std::to_string(p->lo) +
+                            " and " + std::to_string(p->upper(v, 0, 0)) + ": try " + p->example);
+        }
+    }
     at_least("repeats", o.repeats, 1);
     at_least("threads", o.threads, 0);
     at_least("reference max n", o.reference_max_n, 1);
@@ -230,19 +234,26 @@ std::vector<int> parse_bench_sizes(const std::string& spec, const std::string& o
     return sizes;
 }
 
+std::array<VariantParams, std::size(kAllVariants)> bench_default_params() {
+    std::array<VariantParams, std::size(kAllVariants)> params;
+    for (VariantKind kind : kAllVariants) params[static_cast<std::size_t>(kind)].kind = kind;
+    auto of = [&](VariantKind kind) -> VariantParams& { return params[static_cast<std::size_t>(kind)]; };
+    of(VariantKind::Local).window = 256;
+    of(VariantKind::Strided).stride = 0;  // sqrt(n)
+    of(VariantKind::BigBird).block = 64;
+    of(VariantKind::BigBird).window = 1;
+    of(VariantKind::BigBird).globals = 64;
+    of(VariantKind::Linformer).k = 256;
+    of(VariantKind::Nystrom).landmarks = 64;
+    of(VariantKind::Performer).features = 256;
+    return params;
+}
+
 VariantParams bench_variant_params(const BenchConfig& o, VariantKind kind, int n) {
-    VariantParams v;
+    VariantParams v = o.params_of(kind);
     v.kind = kind;
-    v.window = kind == VariantKind::BigBird ? o.blocks_window : o.window;
-    v.dilation = o.dilation;
-    v.stride =
-        o.stride > 0 ? o.stride : 1 << static_cast<int>(std::lround(std::log2(std::sqrt(static_cast<double>(n)))));
-    v.block = o.block;
-    v.globals = o.globals;
-    v.random_blocks = o.random_blocks;
-    v.k = o.k;
-    v.landmarks = o.landmarks;
-    v.features = o.features;
+    for (const VariantParamInfo* p : variant_params_of(kind))
+        if (p->field && p->auto_value && v.*p->field == 0) v.*p->field = p->auto_value(n);
     return v;
 }
 
@@ -260,8 +271,9 @@ double bench_flops(const BenchConfig& o, VariantKind kind, int n) {
 long long bench_io_bytes(const BenchConfig& o, VariantKind kind, int n) {
     const long long rows = static_cast<long long>(o.heads) * n;
     long long floats = 4 * rows * o.d_head;  // Q, K, V, out
-    if (kind == VariantKind::Linformer) floats += 2LL * o.heads * o.k * n;
-    if (kind == VariantKind::Performer) floats += static_cast<long long>(o.heads) * o.features * o.d_head;
+    const VariantParams& v = o.params_of(kind);
+    if (kind == VariantKind::Linformer) floats += 2LL * o.heads * v.k * n;
+    if (kind == VariantKind::Performer) floats += static_cast<long long>(o.heads) * v.features * o.d_head;
     return floats * static_cast<long long>(sizeof(float));
 }
 
@@ -294,8 +306,14 @@ SweepResult run_sweep(const BenchConfig& o, const FmaPeak& peak, const SweepHook
                 return result;
             }
             auto give_up_variant = [&] { done = static_cast<int>((vi + 1) * o.sizes.size()), progress(); };
-            if (kind == VariantKind::Nystrom && o.landmarks > n) {
-                note({variant, n, false, "fewer tokens than landmarks"});
+            // A parameter the computation needs within the tokens (nystrom's landmarks) skips shorter n.
+            std::string too_short;
+            const VariantParams v = bench_variant_params(o, kind, n);
+            for (const VariantParamInfo* p : variant_params_of(kind))
+                if (p->field && p->hi == UpperBound::Tokens && v.*p->field > p->upper(v, n, n))
+                    too_short = "fewer tokens than " + std::string(p->label);
+            if (!too_short.empty()) {
+                note({variant, n, false, too_short});
                 ++done, progress();
                 continue;
             }

@@ -20,43 +20,26 @@ std::string divisor_hint(int d_model, int heads) {
     return "try " + std::to_string(below) + " or " + std::to_string(above);
 }
 
-void require_range(const char* what, int value, int lo, int hi, const char* example) {
+void require_range(const std::string& what, int value, int lo, int hi, const char* example) {
     if (value < lo || value > hi)
-        throw Error(std::string(what) + " (" + std::to_string(value) + ") must be between " + std::to_string(lo) +
-                    " and " + std::to_string(hi) + ": try " + example);
+        throw Error(what + " (" + std::to_string(value) + ") must be between " + std::to_string(lo) + " and " +
+                    std::to_string(hi) + ": try " + example);
 }
 
-// Parameter ranges, and the combinations that make no sense (never silently computed otherwise).
+// Parameter ranges (variant_param_table(), sequence-relative bounds at kMaxTokens tokens), and the
+// combinations that make no sense (never silently computed otherwise).
 void validate_variant(const Inputs& in) {
     const VariantParams& v = in.variant;
     const char* variant = name(v.kind);
-    switch (v.kind) {
-        case VariantKind::Dense: break;
-        case VariantKind::Local:
-            require_range("window", v.window, 0, kMaxTokens, "--window 2");
-            require_range("dilation", v.dilation, 1, kMaxTokens, "--dilation 1");
-            for (int g : v.global_tokens) require_range("global token", g, 0, kMaxTokens - 1, "--global 0");
-            break;
-        case VariantKind::Strided: require_range("stride", v.stride, 1, kMaxTokens, "--stride 4"); break;
-        case VariantKind::Fixed:
-            require_range("stride", v.stride, 1, kMaxTokens, "--stride 4");
-            require_range("summary", v.summary, 1, v.stride, "--summary 1");
-            break;
-        case VariantKind::BigBird:
-            require_range("block", v.block, 1, kMaxTokens, "--block 2");
-            require_range("window", v.window, 0, kMaxTokens, "--window 1");
-            require_range("globals", v.globals, 0, kMaxTokens, "--globals 1");
-            require_range("random blocks", v.random_blocks, 0, kMaxTokens, "--random-blocks 1");
-            break;
-        case VariantKind::TopK: require_range("top-k", v.top_k, 1, kMaxTokens, "--top-k 4"); break;
-        case VariantKind::Linformer: require_range("k", v.k, 1, kMaxTokens, "--k 4"); break;
-        case VariantKind::Nystrom:
-            require_range("landmarks", v.landmarks, 1, kMaxTokens, "--landmarks 4");
-            require_range("pinv iterations", v.pinv_iterations, 1, 100, "--pinv-iterations 6");
-            break;
-        case VariantKind::Performer: require_range("features", v.features, 1, 4096, "--features 64"); break;
-        case VariantKind::Svd: require_range("rank", v.rank, 1, kMaxTokens, "--rank 4"); break;
-    }
+    // Bounds that follow another parameter (summary <= stride, bigbird's window in blocks) after it.
+    for (const bool dependent : {false, true})
+        for (const VariantParamInfo* p : variant_params_of(v.kind)) {
+            if (dependent != (p->hi == UpperBound::Param || p->hi == UpperBound::KeyUnits)) continue;
+            const int hi = p->upper(v, kMaxTokens, kMaxTokens);
+            if (p->field) require_range(p->label, v.*p->field, p->lo, hi, p->example);
+            if (p->list)
+                for (int x : v.*p->list) require_range(p->label, x, p->lo, hi, p->example);
+        }
     const bool mixes_keys = v.kind == VariantKind::Linformer || v.kind == VariantKind::Nystrom;
     if (mixes_keys && in.mask != Mask::None)
         throw Error(std::string(variant) + " mixes all keys together before the softmax, so it cannot hide single keys (mask " +

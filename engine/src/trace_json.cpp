@@ -39,12 +39,12 @@ Matrix matrix_from_json(const json& rows) {
     return m;
 }
 
+// Every parameter of every variant (variant_param_table()), so a saved run restores exactly.
 json variant_to_json(const VariantParams& v) {
-    return {{"window", v.window},        {"dilation", v.dilation},
-            {"global_tokens", v.global_tokens}, {"stride", v.stride}, {"summary", v.summary},
-            {"block", v.block},          {"globals", v.globals},     {"random_blocks", v.random_blocks},
-            {"top_k", v.top_k},          {"k", v.k},                 {"landmarks", v.landmarks},
-            {"features", v.features},    {"rank", v.rank},           {"pinv_iterations", v.pinv_iterations}};
+    json j = json::object();
+    for (const VariantParamInfo& p : variant_param_table())
+        j[p.name] = p.field ? json(v.*p.field) : json(v.*p.list);
+    return j;
 }
 
 // A whole number that fits an int; JSON's 2.7 or 1e10 would otherwise be cut or overflow.
@@ -62,20 +62,11 @@ int int_field(const json& j, const char* key, int fallback) { return j.contains(
 VariantParams variant_from_json(const std::string& variant, const json& j) {
     VariantParams v;
     v.kind = parse_variant(variant);
-    v.window = int_field(j, "window", v.window);
-    v.dilation = int_field(j, "dilation", v.dilation);
-    for (const json& g : j.value("global_tokens", json::array())) v.global_tokens.push_back(as_int(g, "global_tokens"));
-    v.stride = int_field(j, "stride", v.stride);
-    v.summary = int_field(j, "summary", v.summary);
-    v.block = int_field(j, "block", v.block);
-    v.globals = int_field(j, "globals", v.globals);
-    v.random_blocks = int_field(j, "random_blocks", v.random_blocks);
-    v.top_k = int_field(j, "top_k", v.top_k);
-    v.k = int_field(j, "k", v.k);
-    v.landmarks = int_field(j, "landmarks", v.landmarks);
-    v.features = int_field(j, "features", v.features);
-    v.rank = int_field(j, "rank", v.rank);
-    v.pinv_iterations = int_field(j, "pinv_iterations", v.pinv_iterations);
+    for (const VariantParamInfo& p : variant_param_table()) {
+        if (p.field) v.*p.field = int_field(j, p.name, v.*p.field);
+        if (p.list)
+            for (const json& x : j.value(p.name, json::array())) (v.*p.list).push_back(as_int(x, p.name));
+    }
     return v;
 }
 

@@ -47,6 +47,135 @@ bool is_low_rank(VariantKind v) {
            v == VariantKind::Svd;
 }
 
+// --- the parameter table ---
+
+namespace {
+
+// The power of two nearest sqrt(n): strided's stride at length n when bench is given 0.
+int sqrt_stride(int n) { return 1 << static_cast<int>(std::lround(std::log2(std::sqrt(static_cast<double>(std::max(n, 1)))))); }
+
+std::vector<VariantParamInfo> make_param_table() {
+    using P = VariantParams;
+    using K = VariantKind;
+    using U = UpperBound;
+    std::vector<VariantParamInfo> t = {
+        {"window", "window", &P::window, nullptr, {K::Local, K::BigBird}, 0, U::KeyUnits, 0, nullptr,
+         "local: keys on each side; bigbird: blocks on each side", "--window 2"},
+        {"dilation", "dilation", &P::dilation, nullptr, {K::Local}, 1, U::Keys, 0, nullptr,
+         "local: keep every n-th key in the window", "--dilation 1"},
+        {"global_tokens", "global token", nullptr, &P::global_tokens, {K::Local}, 0, U::Keys, -1, nullptr,
+         "local: a global token position, attending and attended everywhere (repeatable)", "--global 0", "--global"},
+        {"stride", "stride", &P::stride, nullptr, {K::Strided, K::Fixed}, 1, U::Keys, 0, nullptr,
+         "strided: stride l; fixed: block length l", "--stride 4"},
+        {"summary", "summary", &P::summary, nullptr, {K::Fixed}, 1, U::Param, 0, &P::stride,
+         "fixed: summary positions c at the end of each block", "--summary 1"},
+        {"block", "block", &P::block, nullptr, {K::BigBird}, 1, U::Keys, 0, nullptr, "bigbird: block size b",
+         "--block 2"},
+        {"globals", "globals", &P::globals, nullptr, {K::BigBird}, 0, U::Keys, 0, nullptr,
+         "bigbird: the first g tokens are global", "--globals 1"},
+        {"random_blocks", "random blocks", &P::random_blocks, nullptr, {K::BigBird}, 0, U::KeyUnits, 0, nullptr,
+         "bigbird: random key blocks per query block (seeded per head)", "--random-blocks 1"},
+        {"top_k", "top-k", &P::top_k, nullptr, {K::TopK}, 1, U::Keys, 0, nullptr,
+         "topk: keys kept per query, its k largest logits", "--top-k 4"},
+        {"k", "k", &P::k, nullptr, {K::Linformer}, 1, U::Keys, 0, nullptr, "linformer: projected length k (E, F are k x m)",
+         "--k 4"},
+        {"landmarks", "landmarks", &P::landmarks, nullptr, {K::Nystrom}, 1, U::Tokens, 0, nullptr,
+         "nystrom: landmarks, segment means of Q and K", "--landmarks 4"},
+        {"pinv_iterations", "pinv iterations", &P::pinv_iterations, nullptr, {K::Nystrom}, 1, U::Fixed, 100, nullptr,
+         "nystrom: pseudo-inverse iterations", "--pinv-iterations 6"},
+        {"features", "features", &P::features, nullptr, {K::Performer}, 1, U::Fixed, 4096, nullptr,
+         "performer: random features r (phi(Q) is n x r)", "--features 64"},
+        {"rank", "rank", &P::rank, nullptr, {K::Svd}, 1, U::Tokens, 0, nullptr, "svd: singular values kept, rank r",
+         "--rank 4"},
+    };
+    for (VariantParamInfo& r : t) {
+        if (r.field == &P::features) r.log_slider = true;
+        if (r.field == &P::stride) r.auto_value = sqrt_stride, r.auto_help = "the power of two nearest sqrt(n)";
+    }
+    return t;
+}
+
+}  // namespace
+
+const std::vector<VariantParamInfo>& variant_param_table() {
+    static const std::vector<VariantParamInfo> table = make_param_table();
+    return table;
+}
+
+std::vector<const VariantParamInfo*> variant_params_of(VariantKind kind) {
+    std::vector<const VariantParamInfo*> out;
+    for (const VariantParamInfo& r : variant_param_table())
+        if (r.reads(kind)) out.push_back(&r);
+    return out;
+}
+
+const VariantParamInfo* find_variant_param(std::string_view param) {
+    for (const VariantParamInfo& r : variant_param_table())
+        if (param == r.name) return &r;
+    return nullptr;
+}
+
+std::string VariantParamInfo::option() const {
+    if (option_override) return option_override;
+    std::string o = std::string("--") + name;
+    std::replace(o.begin(), o.end(), '_', '-');
+    return o;
+}
+
+bool VariantParamInfo::reads(VariantKind kind) const {
+    return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+}
+
+int VariantParamInfo::default_value() const {
+    static const VariantParams defaults;
+    return field ? defaults.*field : 0;
+}
+
+int VariantParamInfo::upper(const VariantParams& v, int n, int m) const {
+    const int keys = std::max(m, 0);
+    switch (hi) {
+        case UpperBound::Fixed: return hi_offset;
+        case UpperBound::Keys: return keys + hi_offset;
+        case UpperBound::KeyUnits: {
+            if (v.kind != VariantKind::BigBird) return keys + hi_offset;
+            const int b = std::max(v.block, 1);
+            return (keys + b - 1) / b + hi_offset;
+        }
+        case UpperBound::Tokens: return std::max(std::min(n, m), 0) + hi_offset;
+        case UpperBound::Param: return (hi_param ? v.*hi_param : 0) + hi_offset;
+    }
+    return hi_offset;
+}
+
+std::string VariantParamInfo::help_for(VariantKind kind) const {
+    const std::string h = help, prefix = std::string(attnscope::name(kind)) + ": ";
+    for (std::size_t start = 0; start < h.size();) {
+        const std::size_t end = std::min(h.find("; ", start), h.size());
+        if (h.compare(start, prefix.size(), prefix) == 0) return h.substr(start + prefix.size(), end - start - prefix.size());
+        start = end + 2;
+    }
+    return h;
+}
+
+std::string VariantParamInfo::range_text() const {
+    std::string top;
+    switch (hi) {
+        case UpperBound::Fixed: return std::to_string(lo) + ".." + std::to_string(hi_offset);
+        case UpperBound::Keys: top = "keys"; break;
+        case UpperBound::KeyUnits: top = kinds.size() > 1 ? "keys (key blocks for bigbird)" : "key blocks"; break;
+        case UpperBound::Tokens: top = "min(n, m)"; break;
+        case UpperBound::Param: {
+            const VariantParamInfo* p = nullptr;
+            for (const VariantParamInfo& r : variant_param_table())
+                if (r.field && r.field == hi_param) p = &r;
+            top = p ? p->label : "?";
+            break;
+        }
+    }
+    if (hi_offset) top += (hi_offset > 0 ? " + " : " - ") + std::to_string(std::abs(hi_offset));
+    return std::to_string(lo) + ".." + top;
+}
+
 // --- sparse patterns ---
 
 MaskMatrix local_pattern(int n, int m, int window, int dilation, const std::vector<int>& global_tokens) {

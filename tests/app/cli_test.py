@@ -46,6 +46,19 @@ BAD_INPUT = {
     "bench-zero-repeats": (["bench", "--repeats", "0"], ["repeats (0) must be at least 1"]),
     "bench-negative-budget": (["bench", "--budget", "-1"], ["budget must be a positive number of seconds"]),
     "bench-unknown-isa": (["bench", "--isa", "avx9000"], ["avx9000", "not available", "sse2"]),
+    # Variant parameters: every range comes from one table (variant_param_table()).
+    "variant-window-negative": (["trace", "--variant", "local", "--window", "-1"],
+                                ["window (-1) must be between 0 and 1024", "try --window 2"]),
+    "variant-summary-past-stride": (["trace", "--variant", "fixed", "--stride", "4", "--summary", "5"],
+                                    ["summary (5) must be between 1 and 4", "--summary"]),
+    "variant-too-many-features": (["trace", "--variant", "performer", "--features", "5000"],
+                                  ["features (5000) must be between 1 and 4096", "--features"]),
+    "variant-global-past-cap": (["trace", "--variant", "local", "--global", "1024"],
+                                ["global token (1024) must be between 0 and 1023", "--global 0"]),
+    "bench-negative-window": (["bench", "--window", "-1"], ["local window (-1) must be at least 0"]),
+    "bench-negative-bigbird-window": (["bench", "--bigbird-window", "-1"], ["bigbird window (-1) must be at least 0"]),
+    "bench-too-many-features": (["bench", "--features", "5000"],
+                                ["performer features (5000) must be between 1 and 4096"]),
 }
 
 
@@ -157,7 +170,54 @@ def check_tokenize(exe, workdir):
     return problems
 
 
-GOOD = {"help": check_help, "good-trace": check_good_trace, "trace-to-stdout": check_trace_to_stdout,
+# Every variant parameter's option (written out here, not read from the table), on trace and bench.
+TRACE_VARIANT_OPTIONS = ["--window", "--dilation", "--global", "--stride", "--summary", "--block", "--globals",
+                         "--random-blocks", "--top-k", "--k", "--landmarks", "--pinv-iterations", "--features", "--rank"]
+BENCH_VARIANT_OPTIONS = ["--window", "--bigbird-window", "--dilation", "--stride", "--block", "--globals",
+                         "--random-blocks", "--k", "--landmarks", "--pinv-iterations", "--features"]
+
+
+def check_variant_options(exe, workdir):
+    problems = []
+    for command, options in (("trace", TRACE_VARIANT_OPTIONS), ("bench", BENCH_VARIANT_OPTIONS)):
+        done = run(exe, [command, "--help"])
+        text = done.stdout.decode()
+        for option in options:
+            if f"  {option} " not in text:
+                problems.append(f"{command} --help does not list {option}")
+        if command == "trace" and "Variant (compared against exact attention)" not in text:
+            problems.append("trace --help lost the group 'Variant (compared against exact attention)'")
+    # Every option reaches the trace's variant_params, by its JSON key.
+    values = {"window": 3, "dilation": 2, "global_tokens": [0, 2], "stride": 3, "summary": 2, "block": 3,
+              "globals": 2, "random_blocks": 2, "top_k": 3, "k": 3, "landmarks": 3, "pinv_iterations": 5,
+              "features": 8, "rank": 3}
+    args = ["trace", "--text", "a b c d e f", "--d-model", "8", "--heads", "2", "--variant", "local", "--out", "-"]
+    for key, value in values.items():
+        option = "--global" if key == "global_tokens" else "--" + key.replace("_", "-")
+        for v in value if isinstance(value, list) else [value]:
+            args += [option, str(v)]
+    done = run(exe, args)
+    if done.returncode != 0:
+        return problems + [f"trace with every variant option: exit {done.returncode}: {done.stderr!r}"]
+    got = json.loads(done.stdout)["config"]["variant_params"]
+    if got != values:
+        problems.append(f"config.variant_params is {got}, expected {values}")
+    # bench lists each timed variant's parameters; --window is local's, --bigbird-window bigbird's.
+    done = run(exe, ["bench", "--variant", "local", "--variant", "bigbird", "--variant", "strided", "--n", "64",
+                     "--heads", "1", "--d-head", "8", "--repeats", "1", "--threads", "1", "--window", "5",
+                     "--bigbird-window", "2", "--block", "16", "--out", "-"])
+    if done.returncode != 0:
+        return problems + [f"bench: exit {done.returncode}: {done.stderr!r}"]
+    params = {r["variant"]: r["params"] for r in json.loads(done.stdout)["rows"]}
+    expected = {"local": {"window": 5, "dilation": 1},
+                "bigbird": {"window": 2, "block": 16, "globals": 64, "random_blocks": 1},
+                "strided": {"stride": 8}}  # 0: the power of two nearest sqrt(64)
+    if params != expected:
+        problems.append(f"bench rows' params are {params}, expected {expected}")
+    return problems
+
+
+GOOD = {"help": check_help, "variant-options": check_variant_options, "good-trace": check_good_trace, "trace-to-stdout": check_trace_to_stdout,
         "tokenize": check_tokenize}
 
 

@@ -75,7 +75,10 @@ TEST_CASE("bench lengths: single, lists and power-of-two ranges") {
 
 TEST_CASE("the cost model scales as the theory says: dense n^2, Linformer and Performer n, local about n") {
     BenchConfig c;
-    c.heads = 2, c.d_head = 64, c.window = 16, c.k = 32, c.features = 32;
+    c.heads = 2, c.d_head = 64;
+    c.params_of(VariantKind::Local).window = 16;
+    c.params_of(VariantKind::Linformer).k = 32;
+    c.params_of(VariantKind::Performer).features = 32;
     const std::vector<double> n = powers_of_two(10, 16);
     auto exponent = [&](VariantKind kind) {
         std::vector<double> flops;
@@ -93,7 +96,8 @@ TEST_CASE("run_sweep reports rows as they come, in order, with progress, and hon
     BenchConfig c;
     c.variants = {VariantKind::Dense, VariantKind::Local};
     c.sizes = {32, 64, 128};
-    c.heads = 1, c.d_head = 8, c.window = 4, c.repeats = 2, c.threads = 1;
+    c.heads = 1, c.d_head = 8, c.repeats = 2, c.threads = 1;
+    c.params_of(VariantKind::Local).window = 4;
     const as::FmaPeak peak = as::measure_fma_peak(1, 0.005);
     std::vector<std::string> seen;
     std::vector<double> progress;
@@ -149,4 +153,39 @@ TEST_CASE("run_sweep rejects configurations it cannot run") {
     c = BenchConfig{};
     c.sizes = {4096, 512};
     REQUIRE_ERROR(as::run_sweep(c, peak), "lengths must increase");
+}
+
+TEST_CASE("bench variant parameters come from the table: its bounds, the per-length auto value, the skips") {
+    const as::FmaPeak peak{};
+    BenchConfig c;
+    c.params_of(VariantKind::Local).window = -1;
+    REQUIRE_ERROR(as::run_sweep(c, peak), "local window (-1) must be at least 0");
+    c = BenchConfig{};
+    c.params_of(VariantKind::Performer).features = 5000;
+    REQUIRE_ERROR(as::run_sweep(c, peak), "performer features (5000) must be between 1 and 4096: try --features");
+    c = BenchConfig{};
+    c.params_of(VariantKind::BigBird).block = 0;
+    REQUIRE_ERROR(as::run_sweep(c, peak), "bigbird block (0) must be at least 1");
+    // Strided's stride 0: the power of two nearest sqrt(n).
+    c = BenchConfig{};
+    REQUIRE(c.params_of(VariantKind::Strided).stride == 0);
+    REQUIRE(as::bench_variant_params(c, VariantKind::Strided, 4096).stride == 64);
+    REQUIRE(as::bench_variant_params(c, VariantKind::Strided, 1 << 20).stride == 1024);
+    c.params_of(VariantKind::Strided).stride = 7;
+    REQUIRE(as::bench_variant_params(c, VariantKind::Strided, 4096).stride == 7);
+    // Each kind keeps its own sizes: local's window counts keys, bigbird's blocks.
+    REQUIRE(as::bench_variant_params(c, VariantKind::Local, 4096).window == 256);
+    REQUIRE(as::bench_variant_params(c, VariantKind::BigBird, 4096).window == 1);
+    REQUIRE(as::bench_variant_params(c, VariantKind::BigBird, 4096).kind == VariantKind::BigBird);
+    // Fewer tokens than nystrom's landmarks (a Tokens bound): that length is skipped, not run.
+    c = BenchConfig{};
+    c.variants = {VariantKind::Nystrom};
+    c.sizes = {32, 64};
+    c.heads = 1, c.d_head = 8, c.repeats = 1, c.threads = 1;
+    c.params_of(VariantKind::Nystrom).landmarks = 48;
+    const as::SweepResult r = as::run_sweep(c, as::measure_fma_peak(1, 0.005));
+    REQUIRE(r.rows.size() == 1);
+    REQUIRE(r.rows[0].n == 64);
+    REQUIRE(r.notes.size() == 1);
+    REQUIRE(r.notes[0].why == "fewer tokens than landmarks");
 }

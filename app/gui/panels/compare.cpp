@@ -108,46 +108,19 @@ struct ParamSlider {
     const char* label;
     int VariantParams::*field;
     int lo, hi;
-    const char* help;
+    std::string help;
     bool log = false;
 };
 
-// The kind's parameters, with ranges that make sense for n queries and m keys.
+// The kind's parameters (its rows of variant_param_table()), with the table's ranges at n queries
+// and m keys.
 std::vector<ParamSlider> param_sliders(const VariantParams& v, int n, int m) {
-    using P = VariantParams;
-    const int keys = std::max(m, 1), both = std::max(std::min(n, m), 1);
-    const int blocks = (keys + std::max(v.block, 1) - 1) / std::max(v.block, 1);
     std::vector<ParamSlider> s;
-    switch (v.kind) {
-        case VariantKind::Dense: break;
-        case VariantKind::Local:
-            s = {{"window", &P::window, 0, keys - 1, "keys within window x dilation on each side of the query"},
-                 {"dilation", &P::dilation, 1, keys - 1, "keep every dilation-th key inside the window"}};
-            break;
-        case VariantKind::Strided:
-            s = {{"stride", &P::stride, 1, keys, "the band |i - j| < stride, and every key with (i - j) % stride == 0"}};
-            break;
-        case VariantKind::Fixed:
-            s = {{"stride", &P::stride, 1, keys, "block length l: each query sees its own block"},
-                 {"summary", &P::summary, 1, std::max(v.stride, 1), "the last c positions of every block, seen by all"}};
-            break;
-        case VariantKind::BigBird:
-            s = {{"block", &P::block, 1, keys, "block size b: attention is decided block by block"},
-                 {"window", &P::window, 0, blocks - 1, "neighbouring key blocks on each side"},
-                 {"globals", &P::globals, 0, keys, "the first g tokens attend and are attended everywhere"},
-                 {"random", &P::random_blocks, 0, blocks, "random key blocks per query block (seeded per head)"}};
-            break;
-        case VariantKind::TopK: s = {{"top k", &P::top_k, 1, keys, "keys kept per query: its k largest logits"}}; break;
-        case VariantKind::Linformer: s = {{"k", &P::k, 1, keys, "projected length: E and F are k x m"}}; break;
-        case VariantKind::Nystrom:
-            s = {{"landmarks", &P::landmarks, 1, both, "segment means of Q and K; at most min(n, m)"}};
-            break;
-        case VariantKind::Performer:
-            s = {{"features", &P::features, 1, 1024, "random features r: phi(Q) is n x r", true}};
-            break;
-        case VariantKind::Svd: s = {{"rank", &P::rank, 1, both, "singular values kept"}}; break;
+    for (const VariantParamInfo* p : variant_params_of(v.kind)) {
+        if (!p->field) continue;  // the list row (global tokens) has no slider
+        // A slider needs two ends.
+        s.push_back({p->label, p->field, p->lo, std::max(p->upper(v, n, m), p->lo + 1), p->help_for(v.kind), p->log_slider});
     }
-    for (ParamSlider& p : s) p.hi = std::max(p.hi, p.lo + 1);  // a slider needs two ends
     return s;
 }
 
@@ -202,7 +175,7 @@ bool param_slider_rows(VariantParams& v, int n, int m) {
             v.*p.field = value;
             changed = true;
         }
-        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s: %s (%d..%d here)", p.label, p.help, p.lo, p.hi);
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s: %s (%d..%d here)", p.label, p.help.c_str(), p.lo, p.hi);
     }
     return changed;
 }

@@ -60,6 +60,29 @@ std::string megabytes_text(long long bytes) {
 
 int log2_of(int n) { return static_cast<int>(std::lround(std::log2(static_cast<double>(std::max(n, 1))))); }
 
+// The chosen variants' parameters: their rows of variant_param_table(), with the table's ranges at
+// the sweep's longest n (a row with auto_value also takes 0: chosen per length).
+void draw_param_sliders(BenchConfig& c, float width) {
+    const int longest = c.sizes.empty() ? 1 : c.sizes.back();
+    for (VariantKind kind : c.variants) {
+        VariantParams& v = c.params_of(kind);
+        for (const VariantParamInfo* p : variant_params_of(kind)) {
+            if (!p->field) continue;  // the list row (global tokens) is not swept
+            const int lo = p->auto_value ? 0 : p->lo;
+            const int hi = std::max(p->upper(v, longest, longest), lo + 1);
+            std::string label = std::string(name(kind)) + " " + p->label;
+            if (p->auto_value) label += " (0: auto)";
+            const bool log = p->log_slider || hi - lo > 1024;
+            ImGui::SetNextItemWidth(width);
+            ImGui::SliderInt(label.c_str(), &(v.*p->field), lo, hi, "%d",
+                             ImGuiSliderFlags_AlwaysClamp | (log ? ImGuiSliderFlags_Logarithmic : 0));
+            if (ImGui::IsItemHovered())
+                ImGui::SetTooltip("%s: %s (%d..%d at n = %d)%s%s", label.c_str(), p->help_for(kind).c_str(), lo, hi, longest,
+                                  p->auto_value ? "; 0: " : "", p->auto_value ? p->auto_help : "");
+        }
+    }
+}
+
 // The controls: which variants, which lengths, heads, d_head, budget; returns true on Run.
 bool draw_controls(ScalingPanelState& state, bool running) {
     BenchConfig& c = state.config;
@@ -110,18 +133,7 @@ bool draw_controls(ScalingPanelState& state, bool running) {
     ImGui::SetNextItemWidth(field * 0.6f);
     ImGui::SliderInt("threads (0: all)", &c.threads, 0, 64);
     if (ImGui::TreeNode("Variant parameters")) {
-        ImGui::SetNextItemWidth(field);
-        ImGui::SliderInt("local window (each side)", &c.window, 1, 1024);
-        ImGui::SetNextItemWidth(field);
-        ImGui::SliderInt("strided stride (0: sqrt n)", &c.stride, 0, 1024);
-        ImGui::SetNextItemWidth(field);
-        ImGui::SliderInt("bigbird block", &c.block, 8, 256);
-        ImGui::SetNextItemWidth(field);
-        ImGui::SliderInt("linformer k", &c.k, 8, 1024);
-        ImGui::SetNextItemWidth(field);
-        ImGui::SliderInt("nystrom landmarks", &c.landmarks, 8, 512);
-        ImGui::SetNextItemWidth(field);
-        ImGui::SliderInt("performer features", &c.features, 8, 1024);
+        draw_param_sliders(c, field);
         ImGui::TreePop();
     }
     ImGui::BeginDisabled(running || c.variants.empty());
@@ -215,8 +227,8 @@ BenchConfig ScalingPanelState::default_scaling_config() {
     for (int e = 9; e <= 15; ++e) c.sizes.push_back(1 << e);
     c.heads = 1;
     c.d_head = 64;
-    c.window = 64;  // local: 129 keys per query, linear from n = 512
-    c.k = 128;
+    c.params_of(VariantKind::Local).window = 64;  // local: 129 keys per query, linear from n = 512
+    c.params_of(VariantKind::Linformer).k = 128;
     c.repeats = 3;
     c.budget = 2;
     return c;

@@ -5,6 +5,7 @@
 //
 // Shapes per case: H = heads, n queries = n keys, d = d_head; Q, K, V and the output are
 // (H*n, d) fp32, filled with seeded uniform values (values do not affect timing).
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -16,23 +17,23 @@
 
 namespace attnscope {
 
+// VariantParams{} per kind, with the sizes that make sense at n in the thousands (local window
+// 256, bigbird blocks of 64, linformer k 256, nystrom 64 landmarks, performer 256 features, and
+// strided's stride 0: the power of two nearest sqrt(n)).
+std::array<VariantParams, std::size(kAllVariants)> bench_default_params();
+
 struct BenchConfig {
     std::vector<VariantKind> variants = {VariantKind::Dense};
     std::vector<int> sizes = {4096};  // n, increasing
     int heads = 8;
     int d_head = 64;
     bool causal = false;
-    // Variant parameters, sized for long sequences (the traced engine's defaults are tiny).
-    int window = 256;       // local: keys on each side
-    int dilation = 1;       // local
-    int stride = 0;         // strided: 0 means the power of two nearest sqrt(n)
-    int block = 64;         // bigbird: block size
-    int blocks_window = 1;  // bigbird: window blocks on each side
-    int globals = 64;       // bigbird: global tokens
-    int random_blocks = 1;  // bigbird
-    int k = 256;            // linformer
-    int landmarks = 64;     // nystrom
-    int features = 256;     // performer
+    // Each variant's parameters (the rows of variant_param_table() it reads), indexed by kind,
+    // sized for long sequences (the traced engine's defaults are tiny). A row with auto_value
+    // (strided's stride) may be 0: the value is then chosen per length n.
+    std::array<VariantParams, std::size(kAllVariants)> params = bench_default_params();
+    VariantParams& params_of(VariantKind kind) { return params[static_cast<std::size_t>(kind)]; }
+    const VariantParams& params_of(VariantKind kind) const { return params[static_cast<std::size_t>(kind)]; }
     int repeats = 3;        // runs per length; the median is reported
     double budget = 30;     // seconds: a variant is dropped after one run takes longer
     int threads = 0;        // 0: all cores
@@ -42,13 +43,16 @@ struct BenchConfig {
 };
 
 // Throws Error naming the option and the fix for any value out of range, or a variant without a
-// fast kernel.
+// fast kernel. Variant parameters are checked against their table row's lower bound and fixed or
+// parameter-relative upper bound; bounds relative to n are the sweep's (a length the variant cannot
+// run at, such as fewer tokens than landmarks, is skipped with a note).
 void check_bench_config(const BenchConfig& c);
 // "4096", "256,1024,4096" or "256..1048576" (every power of two from A to B), sorted, unique.
 // Throws Error with the accepted forms, naming the spec as `option`.
 std::vector<int> parse_bench_sizes(const std::string& spec, const std::string& option = "--n");
 
-// The parameters a variant runs with at length n (strided's stride follows sqrt(n) unless fixed).
+// The parameters a variant runs with at length n (a row's 0 replaced by its auto_value(n): strided's
+// stride follows sqrt(n) unless fixed).
 VariantParams bench_variant_params(const BenchConfig& c, VariantKind kind, int n);
 // The variant's cost-model flops (attention_cost) at length n, all heads. Causal dense counts
 // only the kept pairs (its kernel skips the hidden tiles).

@@ -6,6 +6,7 @@
 //   Low-rank variants replace the (n, m) weights by an effective matrix A_eff built from
 //   smaller factors; the head's output is A_eff V in every case.
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -43,6 +44,51 @@ struct VariantParams {
     int pinv_iterations = 6;        // nystrom: pseudo-inverse iterations (Nystromformer uses 6)
     bool operator==(const VariantParams&) const = default;
 };
+
+// --- Every variant parameter, once ---------------------------------------------------------
+// CLI options, validate(), the inputs' JSON, the Compare and Scaling sliders and bench walk this
+// table: adding a parameter is a field in VariantParams and one row in variant_param_table().
+
+// An upper bound: a fixed number, or relative to the sequence (n queries, m keys) or to another
+// parameter, plus `offset`. validate() evaluates it at n = m = kMaxTokens (inputs.hpp), the cap.
+enum class UpperBound {
+    Fixed,     // offset
+    Keys,      // m + offset
+    KeyUnits,  // the variant's key units + offset: m, or key blocks ceil(m / block) for bigbird
+    Tokens,    // min(n, m) + offset: the computation needs the value within it (not just sensible)
+    Param,     // the value of `param` + offset
+};
+
+struct VariantParamInfo {
+    const char* name;                                  // JSON key; CLI option "--" + name with '_' -> '-'
+    const char* label;                                 // in messages and sliders ("random blocks")
+    int VariantParams::*field;                         // null for the list row (global_tokens)
+    std::vector<int> VariantParams::*list;             // each entry in range; null for int rows
+    std::vector<VariantKind> kinds;                    // the variants that read it
+    int lo;                                            // fixed lower bound
+    UpperBound hi;
+    int hi_offset;
+    int VariantParams::*hi_param;                      // UpperBound::Param only
+    const char* help;                                  // one line (CLI help, slider tooltip)
+    const char* example;                               // the fix in messages: "--window 2"
+    const char* option_override = nullptr;             // a CLI option not derived from name ("--global")
+    bool log_slider = false;                           // wide ranges: logarithmic sliders
+    // Bench only: 0 asks for a value chosen per length n (auto_help says which); null: no such value.
+    int (*auto_value)(int n) = nullptr;
+    const char* auto_help = nullptr;
+
+    std::string option() const;                        // "--top-k", "--global"
+    bool reads(VariantKind kind) const;
+    int default_value() const;                         // from VariantParams{}; the list row: 0
+    int upper(const VariantParams& v, int n, int m) const;  // the upper bound at n queries, m keys
+    std::string range_text() const;                    // "1..keys", "0..key blocks", "1..stride"
+    // What the parameter means to one reader: help's "kind: ..." part ("local: a; bigbird: b"), unprefixed.
+    std::string help_for(VariantKind kind) const;
+};
+
+const std::vector<VariantParamInfo>& variant_param_table();
+std::vector<const VariantParamInfo*> variant_params_of(VariantKind kind);  // in table order
+const VariantParamInfo* find_variant_param(std::string_view name);         // null when unknown
 
 // Sparse patterns, (n, m), true = kept. Definitions (0-based i query, j key):
 // local:   |i - j| <= window*dilation and (i - j) % dilation == 0, or i or j is global.
