@@ -222,8 +222,9 @@ json layer_to_json(const Trace& t, int index, const StageSelection& keep, Matric
     return j;
 }
 
-// Everything but the layers.
-json header_to_json(const Trace& t) {
+}  // namespace
+
+json trace_header_json(const Trace& t) {
     json config = inputs_to_json(t.inputs);
     config["d_head"] = t.d_head;
     config["n"] = t.n();
@@ -249,6 +250,8 @@ json header_to_json(const Trace& t) {
     return j;
 }
 
+namespace {
+
 std::vector<int> written_layers(const Trace& t, int only_layer) {
     if (only_layer >= t.layer_count())
         throw Error("layer " + std::to_string(only_layer) + " does not exist: the trace has " +
@@ -263,7 +266,7 @@ std::vector<int> written_layers(const Trace& t, int only_layer) {
 }  // namespace
 
 json to_json(const Trace& t, const TraceWriteOptions& options) {
-    json j = header_to_json(t);
+    json j = trace_header_json(t);
     j["layers"] = json::array();
     Matrices inline_matrices(false);
     for (int l : written_layers(t, options.layer))
@@ -322,7 +325,7 @@ void write_json(std::ostream& out, const Trace& t, const TraceWriteOptions& opti
     } else {
         const std::vector<int> layers = written_layers(t, options.layer);
         Matrices mat(true);
-        std::string head = header_to_json(t).dump();
+        std::string head = trace_header_json(t).dump();
         head.pop_back();  // the closing brace: the layers follow one at a time
         write_with_matrices(out, head, mat, t.has_model());
         out << ",\"layers\":[";

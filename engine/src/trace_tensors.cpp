@@ -83,13 +83,13 @@ private:
         const int n = t_.n(), m = t_.m();
         for (const StageInfo& s : head_stages_list()) {
             const std::string name = s.name;
-            if (!keep_.keeps(name) || name == "variant") continue;
+            if (!s.head_matrix || !keep_.keeps(name)) continue;
             const bool recomputed = !head.has_scores() && (name == "scores" || name == "scaled" || name == "logits");
             if (recomputed) {
-                entries_.push_back({prefix + name, false, n, m, [this, l, h, name](std::ostream& out) {
-                                        write_floats(out, stage_of(recomputed_head(l, h), name));
+                entries_.push_back({prefix + name, false, n, m, [this, l, h, field = s.head_matrix](std::ostream& out) {
+                                        write_floats(out, recomputed_head(l, h).*field);
                                     }});
-            } else if (const Matrix& mat = stage_of(head, name); mat.size() > 0) {
+            } else if (const Matrix& mat = head.*s.head_matrix; mat.size() > 0) {
                 add(prefix + name, mat);
             }
         }
@@ -101,15 +101,6 @@ private:
             add(prefix + "variant.exact_attention", r.exact_attention);
             add(prefix + "variant.exact_output", r.exact_output);
         }
-    }
-
-    static const Matrix& stage_of(const HeadTrace& h, const std::string& name) {
-        const Matrix* found = nullptr;
-        for_each_stage(h, [&](const char* stage, const Matrix& mat) {
-            if (name == stage) found = &mat;
-        });
-        static const Matrix empty;
-        return found ? *found : empty;
     }
 
     // One head's recomputed stages at a time: scores, scaled and logits of a head come in a row.
@@ -130,8 +121,8 @@ private:
 
 // Everything that is not a matrix: the JSON trace's header fields.
 std::string metadata_json(const Trace& t) {
-    json j = to_json(t, TraceWriteOptions{StageSelection{{"none"}}, -1, -1});
-    for (const char* key : {"embeddings", "positional", "input", "mask", "layers"}) j.erase(key);
+    json j = trace_header_json(t);
+    for (const char* key : {"embeddings", "positional", "input", "mask"}) j.erase(key);
     if (j.contains("cross"))
         for (const char* key : {"embeddings", "positional", "input"}) j["cross"].erase(key);
     return j.dump();

@@ -14,6 +14,10 @@ struct StageInfo {
     const char* name;   // the key in layers[l] or layers[l].heads[h]
     const char* shape;  // e.g. "(n, m)"
     const char* what;   // one line, for --help and the README
+    // The matrix it is, in a layer or in a head; null for the stages that are not one matrix
+    // (a layer's weights, a head's variant record).
+    Matrix LayerTrace::*layer_matrix = nullptr;
+    Matrix HeadTrace::*head_matrix = nullptr;
 };
 
 // Stages of a layer (layers[l].<name>) and of a head (layers[l].heads[h].<name>), in trace order.

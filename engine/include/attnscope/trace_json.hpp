@@ -18,6 +18,8 @@ struct TraceWriteOptions {
     int indent = -1;        // -1: compact; 0..16 spaces
 };
 nlohmann::json to_json(const Trace& trace, const TraceWriteOptions& options = {});
+// Everything but the layers: schema, config, model, tokens, sequences, mask, next tokens.
+nlohmann::json trace_header_json(const Trace& trace);
 // The same JSON written layer by layer, so that a large trace is never in memory as JSON at once.
 void write_json(std::ostream& out, const Trace& trace, const TraceWriteOptions& options);
 nlohmann::json matrix_to_json(const Matrix& m);  // -inf and NaN become null
