@@ -1,44 +1,91 @@
 #include "gui/job.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <exception>
+#include <new>
 
 namespace attnscope::gui {
 
 BackgroundJob::~BackgroundJob() {
-    cancel();
-    wait();
-}
-
-void BackgroundJob::start(std::function<void(JobControl&)> work) {
-    cancel();
-    wait();
-    control_.cancel_.store(false);
-    control_.progress_.store(0.0);
     {
-        std::lock_guard<std::mutex> lock(error_mutex_);
-        error_.clear();
+        std::lock_guard<std::mutex> lock(mutex_);
+        stop_ = true;
+        queued_.reset();
+        control_.cancel_.store(true);
     }
-    running_.store(true);
-    thread_ = std::thread([this, work = std::move(work)] {
-        try {
-            work(control_);
-        } catch (const std::exception& e) {
-            std::lock_guard<std::mutex> lock(error_mutex_);
-            error_ = e.what();
-        }
-        running_.store(false);
-    });
-}
-
-void BackgroundJob::cancel() { control_.cancel_.store(true); }
-
-void BackgroundJob::wait() {
+    wake_.notify_all();
     if (thread_.joinable()) thread_.join();
 }
 
+void BackgroundJob::start(Work work) {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        queued_ = std::move(work);
+        error_.clear();
+        if (busy_) control_.cancel_.store(true);  // the running work makes way
+        if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
+    }
+    wake_.notify_all();
+}
+
+void BackgroundJob::cancel() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        queued_.reset();
+        control_.cancel_.store(true);
+    }
+    idle_.notify_all();
+}
+
+void BackgroundJob::wait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    idle_.wait(lock, [this] { return !busy_ && !queued_; });
+}
+
+bool BackgroundJob::running() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return busy_ || queued_.has_value();
+}
+
 std::string BackgroundJob::error() const {
-    std::lock_guard<std::mutex> lock(error_mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     return error_;
+}
+
+void BackgroundJob::loop() {
+    // The frame loop comes first: on a machine with few cores, background work must not delay a
+    // frame (Linux sets priorities per thread).
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+    for (;;) {
+        Work work;
+        {
+            std::unique_lock<std::mutex> lock(mutex_);
+            wake_.wait(lock, [this] { return stop_ || queued_.has_value(); });
+            if (stop_) break;
+            work = std::move(*queued_);
+            queued_.reset();
+            busy_ = true;
+            control_.cancel_.store(false);
+            control_.progress_.store(0.0);
+        }
+        std::string error;
+        try {
+            work(control_);
+        } catch (const std::bad_alloc&) {
+            error = "not enough memory for this: try smaller sizes";
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            busy_ = false;
+            if (!queued_) error_ = std::move(error);  // superseded work's error is not the latest's
+        }
+        idle_.notify_all();
+    }
 }
 
 }  // namespace attnscope::gui

@@ -1,9 +1,5 @@
 #include "gui/runner.hpp"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include "attnscope/error.hpp"
 #include "attnscope/gpu/headless.hpp"
 #include "attnscope/gpu/run_gpu.hpp"
@@ -17,16 +13,12 @@ struct Runner::Gpu {
     std::string why;
 };
 
-Runner::Runner() : thread_([this] { work(); }) {}
+Runner::Runner() = default;
 
 Runner::~Runner() {
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        stop_ = true;
-        pending_.reset();
-    }
-    wake_.notify_all();
-    thread_.join();
+    // The GPU context is current on the job's thread: it is released there.
+    job_.start([this](JobControl&) { gpu_.reset(); });
+    job_.wait();
 }
 
 std::uint64_t Runner::request(RunRequest request) {
@@ -34,9 +26,12 @@ std::uint64_t Runner::request(RunRequest request) {
     {
         std::lock_guard<std::mutex> lock(mutex_);
         id = ++next_id_;
-        pending_.emplace(id, std::move(request));
     }
-    wake_.notify_all();
+    job_.start([this, id, request = std::move(request)](JobControl& control) {
+        RunResult result = compute(id, request, control);
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (id == next_id_) done_ = std::move(result);  // a superseded result is dropped
+    });
     return id;
 }
 
@@ -47,49 +42,16 @@ std::optional<RunResult> Runner::take() {
     return out;
 }
 
-bool Runner::busy() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return running_ || pending_.has_value();
-}
+bool Runner::busy() const { return job_.running(); }
 
-double Runner::progress() const { return progress_.load(); }
+double Runner::progress() const { return job_.progress(); }
 
 std::uint64_t Runner::latest_request() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return next_id_;
 }
 
-void Runner::wait_idle() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    idle_.wait(lock, [this] { return !running_ && !pending_; });
-}
-
-void Runner::work() {
-    // The frame loop comes first: on a machine with few cores, a run must not delay a frame.
-    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
-    for (;;) {
-        std::pair<std::uint64_t, RunRequest> job;
-        {
-            std::unique_lock<std::mutex> lock(mutex_);
-            wake_.wait(lock, [this] { return stop_ || pending_.has_value(); });
-            if (stop_) break;
-            job = std::move(*pending_);
-            pending_.reset();
-            running_ = true;
-        }
-        progress_.store(0.0);
-        RunResult result = compute(job.first, job.second);
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            running_ = false;
-            // The newest request wins: a result already superseded by a queued request is dropped.
-            if (!pending_) done_ = std::move(result);
-        }
-        idle_.notify_all();
-    }
-    gpu_.reset();  // its context is current on this thread
-    idle_.notify_all();
-}
+void Runner::wait_idle() { job_.wait(); }
 
 namespace {
 
@@ -125,7 +87,7 @@ void compare(RunResult& r) {
 
 }  // namespace
 
-RunResult Runner::compute(std::uint64_t id, const RunRequest& request) {
+RunResult Runner::compute(std::uint64_t id, const RunRequest& request, JobControl& control) {
     RunResult r;
     r.id = id;
     r.request = request;
@@ -141,10 +103,9 @@ RunResult Runner::compute(std::uint64_t id, const RunRequest& request) {
     }
     try {
         if (!request.inputs.model.empty())  // loads (or finds loaded) with progress before run() opens it
-            models_.open(request.inputs.model, [this](float f) {
-                progress_.store(f);
-                std::lock_guard<std::mutex> lock(mutex_);
-                if (pending_ || stop_) throw Error("loading stopped: a newer request came");
+            models_.open(request.inputs.model, [&control](float f) {
+                control.set_progress(f);
+                if (control.cancelled()) throw Error("loading stopped: a newer request came");
             });
         r.trace = run(request.inputs, context);
         const Trace& t = *r.trace;
@@ -157,7 +118,7 @@ RunResult Runner::compute(std::uint64_t id, const RunRequest& request) {
         r.error = "not enough memory for this run: use a shorter text, fewer heads or a smaller d_model";
     }
     compare(r);
-    progress_.store(1.0);
+    control.set_progress(1.0);
     return r;
 }
 

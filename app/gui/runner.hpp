@@ -1,23 +1,22 @@
 #pragma once
-// The GUI's one path to the engine: every run happens on a background thread, so a frame never
-// waits for one. The frame loop posts requests and polls for results; the newest request wins
-// (one still waiting is replaced, and a result whose request was superseded is dropped).
+// The GUI's one path to the engine: every run happens on a BackgroundJob, so a frame never waits
+// for one. The frame loop posts requests and polls for results; the newest request wins (one
+// still waiting is replaced, a model still loading stops, and a result whose request was
+// superseded is dropped).
 // A run computes the trace for the inputs and, when the Compare window is open, each compared
 // variant from the same exact heads (vary()). Models open in the Runner's own ModelStore, with
 // progress; the GPU backend gets its own headless OpenGL context on the worker thread.
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "attnscope/model.hpp"
 #include "attnscope/trace.hpp"
 #include "gui/compared_run.hpp"
+#include "gui/job.hpp"
 
 namespace attnscope::gui {
 
@@ -59,20 +58,15 @@ public:
     RunStatus status() const { return {busy(), progress()}; }
 
 private:
-    void work();
-    RunResult compute(std::uint64_t id, const RunRequest& request);
+    RunResult compute(std::uint64_t id, const RunRequest& request, JobControl& control);
 
     mutable std::mutex mutex_;
-    std::condition_variable wake_, idle_;
-    std::optional<std::pair<std::uint64_t, RunRequest>> pending_;
     std::optional<RunResult> done_;
     std::uint64_t next_id_ = 0;
-    bool running_ = false, stop_ = false;
-    std::atomic<double> progress_{0.0};
-    ModelStore models_;
+    ModelStore models_;         // used on the job's thread only
     struct Gpu;
-    std::unique_ptr<Gpu> gpu_;  // created on the worker thread at the first GPU request
-    std::thread thread_;        // last: started after everything it uses
+    std::unique_ptr<Gpu> gpu_;  // created on the job's thread at the first GPU request
+    BackgroundJob job_;         // last: destroyed first, after its work has finished
 };
 
 }  // namespace attnscope::gui

@@ -1,8 +1,5 @@
 #include "gui/training_job.hpp"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <chrono>
 
@@ -68,8 +65,6 @@ void TrainingJob::start(const train::Task& task, const train::TrainSettings& set
     ensure_trainer(task, settings);
     post(*trainer_, -1, 0);
     job_.start([this, trainer = trainer_](JobControl& control) {
-        // The frame loop keeps its core: training runs at a lower priority (Linux: per thread).
-        setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
         using clock = std::chrono::steady_clock;
         auto last = clock::now();
         double sum = 0;

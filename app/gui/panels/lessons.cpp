@@ -5,7 +5,6 @@
 #include <imgui.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -51,33 +50,14 @@ void load(LessonsPanelState& state) {
 // --- experiments in the background ---
 
 void request_experiment(ExperimentJob& job, const std::string& name, const ExperimentContext& context) {
-    ++job.requested;
     job.name = name;
     job.context = context;
-    job.result.reset();
-    job.error.clear();
-}
-
-// Collects a finished job (the latest request's only) and starts the latest request when idle.
-void poll_experiment(ExperimentJob& job, bool wait) {
-    for (int round = 0; round < 2; ++round) {
-        if (job.pending.valid()) {
-            if (!wait && job.pending.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
-            const bool latest = job.running == job.requested;
-            try {
-                ExperimentResult r = job.pending.get();
-                if (latest) job.result = std::move(r);
-            } catch (const std::exception& e) {
-                if (latest) job.error = e.what();
-            }
-        }
-        if (job.name.empty() || job.running == job.requested) return;
-        job.running = job.requested;
-        job.pending = std::async(std::launch::async, [name = job.name, context = job.context] {
-            return run_experiment(name, context);
-        });
-        if (!wait) return;
-    }
+    job.slot = std::make_shared<ExperimentSlot>();
+    job.job->start([slot = job.slot, name, context](JobControl&) {
+        ExperimentResult r = run_experiment(name, context);
+        std::lock_guard<std::mutex> lock(slot->mutex);
+        slot->result = std::move(r);
+    });
 }
 
 // --- entering a step ---
@@ -213,21 +193,26 @@ void draw_experiment(ExperimentJob& job) {
     ImGui::Separator();
     ImGui::Text("Experiment: %s", job.name.c_str());
     ImGui::SameLine();
-    const bool busy = job.pending.valid() && job.running == job.requested && !job.result && job.error.empty();
+    const bool busy = job.job->running();
     ImGui::BeginDisabled(busy);
     if (ImGui::SmallButton("Run again")) request_experiment(job, job.name, job.context);
     ImGui::EndDisabled();
-    if (!job.error.empty()) {
+    if (const std::string error = job.job->error(); !error.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, kErrorColor);
-        ImGui::TextWrapped("The experiment failed: %s", job.error.c_str());
+        ImGui::TextWrapped("The experiment failed: %s", error.c_str());
         ImGui::PopStyleColor();
         return;
     }
-    if (!job.result) {
+    std::optional<ExperimentResult> result;
+    if (job.slot) {
+        std::lock_guard<std::mutex> lock(job.slot->mutex);
+        result = job.slot->result;  // a copy: the work may still post into the slot
+    }
+    if (!result) {
         ImGui::TextDisabled("Measuring...");
         return;
     }
-    const ExperimentResult& r = *job.result;
+    const ExperimentResult& r = *result;
     ImGui::TextDisabled("%s", r.title.c_str());
     draw_rich_text({{r.finding, false, false}});  // wraps at spaces only: "7.04" stays whole
     draw_experiment_plot(r);
@@ -406,7 +391,7 @@ Edits draw_lessons_panel(const Trace& trace, const Selection& sel, LessonsPanelS
     if (!state.loaded) load(state);
     Edits out;
     if (!state.start_lesson.empty()) out = open_start_lesson(trace, sel, state);
-    poll_experiment(state.experiment, state.wait_for_experiments);
+    if (state.wait_for_experiments) state.experiment.job->wait();
     if (state.lesson < 0) {
         out.merge(draw_list(trace, sel, state));
         draw_load_errors(state);

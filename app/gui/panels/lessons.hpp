@@ -2,7 +2,8 @@
 // Lessons panel: guided lessons from assets/lessons/ that drive the other panels: each step sets
 // the inputs and the view, explains with live numbers, may ask the student to do something and
 // checks it, and may run a measured experiment in the background.
-#include <future>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,18 +12,23 @@
 #include "attnscope/lessons/lesson.hpp"
 #include "attnscope/trace.hpp"
 #include "gui/edits.hpp"
+#include "gui/job.hpp"
 
 namespace attnscope::gui {
 
-// An experiment the current step asked for, and the one running in the background. Only the
-// latest request's result is kept; a running job is never abandoned (its future would block).
+// Where an experiment's work posts its result: each request gets its own, so a superseded
+// request's result never shows.
+struct ExperimentSlot {
+    std::mutex mutex;
+    std::optional<ExperimentResult> result;
+};
+
+// The experiment the current step asked for, measured on a BackgroundJob.
 struct ExperimentJob {
     std::string name;                         // wanted; empty: none
     ExperimentContext context;
-    int requested = 0, running = -1;          // generations: the latest request, the job in flight
-    std::future<ExperimentResult> pending;
-    std::optional<ExperimentResult> result;
-    std::string error;
+    std::shared_ptr<ExperimentSlot> slot;     // the latest request's
+    std::unique_ptr<BackgroundJob> job = std::make_unique<BackgroundJob>();
 };
 
 struct LessonsPanelState {
