@@ -179,15 +179,6 @@ void draw_axis(ImDrawList* dl, const Chart& c, int unmasked) {
     for (float x = c.plot0.x; x < c.plot1.x; x += 8) dl->AddLine(ImVec2(x, y), ImVec2(std::min(x + 4, c.plot1.x), y), dash);
 }
 
-void draw_hatch(ImDrawList* dl, ImVec2 a, ImVec2 b) {
-    dl->AddRectFilled(a, b, IM_COL32(kMaskedColor.r, kMaskedColor.g, kMaskedColor.b, 60));
-    dl->PushClipRect(a, b, true);
-    const float h = b.y - a.y;
-    const ImU32 line = IM_COL32(kMaskedColor.r, kMaskedColor.g, kMaskedColor.b, 200);
-    for (float x = a.x - h; x < b.x; x += 7) dl->AddLine(ImVec2(x, b.y), ImVec2(x + h, a.y), line);
-    dl->PopClipRect();
-}
-
 void draw_bars(ImDrawList* dl, const Trace& t, const HeadTrace& h, int q, const Chart& c, const RowStats& st, int hovered) {
     const float gap = c.bar_w >= 5 ? c.bar_w * 0.15f : 0.0f;
     for (int slot = 0; slot < static_cast<int>(c.order.size()); ++slot) {
@@ -196,7 +187,7 @@ void draw_bars(ImDrawList* dl, const Trace& t, const HeadTrace& h, int q, const 
         if (slot == hovered) dl->AddRectFilled(ImVec2(x0 - gap * 0.5f, c.plot0.y), ImVec2(x1 + gap * 0.5f, c.plot1.y),
                                                ImGui::GetColorU32(ImGuiCol_Text, 0.08f));
         if (!t.allowed(q, j)) {
-            draw_hatch(dl, ImVec2(x0, c.plot0.y), ImVec2(x1, c.plot1.y));
+            draw_masked_hatch(dl, ImVec2(x0, c.plot0.y), ImVec2(x1, c.plot1.y));
             continue;
         }
         const double w = h.attention(q, j);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -14,6 +15,7 @@ namespace {
 struct PassResources {
     GLuint program = 0, vao = 0;
     GLuint lut[2] = {0, 0};  // indexed by Colormap
+    GLuint hatch = 0;        // 8 x 8, repeating
     GLint lo = -1, hi = -1, masked = -1;
 };
 PassResources* g_pass = nullptr;  // set while a ColormapPass lives
@@ -41,6 +43,24 @@ GLuint make_lut(Colormap map) {
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+    return tex;
+}
+
+GLuint make_hatch() {
+    constexpr int kSize = 8;
+    std::vector<std::uint8_t> rgba;
+    for (int y = 0; y < kSize; ++y)
+        for (int x = 0; x < kSize; ++x)  // x + y constant: a line rising to the right on screen
+            rgba.insert(rgba.end(), {kMaskedColor.r, kMaskedColor.g, kMaskedColor.b,
+                                     static_cast<std::uint8_t>((x + y) % kSize == 0 ? 200 : 60)});
+    GLuint tex = 0;
+    glGenTextures(1, &tex);
+    glBindTexture(GL_TEXTURE_2D, tex);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, kSize, kSize, 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_REPEAT);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_REPEAT);
     return tex;
 }
 
@@ -112,6 +132,7 @@ ColormapPass::ColormapPass() {
     glGenVertexArrays(1, &pass->vao);
     pass->lut[static_cast<int>(Colormap::Viridis)] = make_lut(Colormap::Viridis);
     pass->lut[static_cast<int>(Colormap::Diverging)] = make_lut(Colormap::Diverging);
+    pass->hatch = make_hatch();
     g_pass = pass;
 }
 
@@ -119,6 +140,7 @@ ColormapPass::~ColormapPass() {
     glDeleteProgram(g_pass->program);
     glDeleteVertexArrays(1, &g_pass->vao);
     glDeleteTextures(2, g_pass->lut);
+    glDeleteTextures(1, &g_pass->hatch);
     delete g_pass;
     g_pass = nullptr;
 }
@@ -349,6 +371,13 @@ HeatmapStyle diverging_style(const Matrix& values) {
     style.lo = r > 0 ? -r : -1.0;
     style.hi = r > 0 ? r : 1.0;
     return style;
+}
+
+void draw_masked_hatch(ImDrawList* dl, ImVec2 a, ImVec2 b) {
+    if (!g_pass) return;
+    // Texture coordinates from screen pixels: neighbouring areas' lines continue into each other.
+    dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(g_pass->hatch)), a, b, ImVec2(a.x / 8, a.y / 8),
+                 ImVec2(b.x / 8, b.y / 8));
 }
 
 void draw_colorbar(Colormap map, double lo, double hi, bool masked) {

@@ -63,7 +63,7 @@ private:
     ImVec2 center_{0.5f, 0.5f};
 };
 
-// The colormap program and lookup tables, alive while the GL context is: create one
+// The colormap program, lookup tables and masked hatch, alive while the GL context is: create one
 // after the context and before any Heatmap draws; destroy it before the context goes.
 class ColormapPass {
 public:
@@ -85,6 +85,10 @@ std::vector<HeatmapPlacement> heatmaps_drawn_this_frame();
 // Signed values: the diverging colormap, symmetric around zero out to the largest finite
 // |value| (1 when every value is zero).
 HeatmapStyle diverging_style(const Matrix& values);
+
+// A masked area: the masked grey, translucent, under 45-degree lines 8 pixels apart (one
+// textured quad, so a tall chart costs a software rasterizer no more than a filled rectangle).
+void draw_masked_hatch(ImDrawList* dl, ImVec2 a, ImVec2 b);
 
 // A horizontal colour bar with the scale's ends and middle; `masked` adds a masked swatch.
 void draw_colorbar(Colormap map, double lo, double hi, bool masked = false);
