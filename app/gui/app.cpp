@@ -88,6 +88,7 @@ void run_gui(AppState app) {
     GuiWindow window(WindowOptions{});
     request_run(app);  // the first frames say it is computing; the window opens at once
     while (!window.should_close()) {
+        window.wait_for_next_frame();
         frame(window, app, FrameLayout{});
         window.end_frame();
     }

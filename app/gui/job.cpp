@@ -8,11 +8,19 @@
 #include <new>
 
 namespace attnscope::gui {
+namespace {
+
+std::atomic<int> g_active{0};  // jobs with work queued or running
+
+}  // namespace
+
+int BackgroundJob::active_count() { return g_active.load(); }
 
 BackgroundJob::~BackgroundJob() {
     {
         std::lock_guard<std::mutex> lock(mutex_);
         stop_ = true;
+        if (queued_ && !busy_) --g_active;
         queued_.reset();
         control_.cancel_.store(true);
     }
@@ -23,6 +31,7 @@ BackgroundJob::~BackgroundJob() {
 void BackgroundJob::start(Work work) {
     {
         std::lock_guard<std::mutex> lock(mutex_);
+        if (!busy_ && !queued_) ++g_active;
         queued_ = std::move(work);
         error_.clear();
         if (busy_) control_.cancel_.store(true);  // the running work makes way
@@ -34,6 +43,7 @@ void BackgroundJob::start(Work work) {
 void BackgroundJob::cancel() {
     {
         std::lock_guard<std::mutex> lock(mutex_);
+        if (queued_ && !busy_) --g_active;
         queued_.reset();
         control_.cancel_.store(true);
     }
@@ -82,7 +92,10 @@ void BackgroundJob::loop() {
         {
             std::lock_guard<std::mutex> lock(mutex_);
             busy_ = false;
-            if (!queued_) error_ = std::move(error);  // superseded work's error is not the latest's
+            if (!queued_) {
+                error_ = std::move(error);  // superseded work's error is not the latest's
+                --g_active;
+            }
         }
         idle_.notify_all();
     }

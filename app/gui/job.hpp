@@ -45,6 +45,9 @@ public:
     double progress() const { return control_.progress_.load(); }
     bool was_cancelled() const { return control_.cancelled(); }
     std::string error() const;    // empty unless the latest work threw
+    // How many jobs have work queued or running, in the whole app: while any has, the window
+    // keeps drawing (progress, results); when none has and nothing moves, it idles.
+    static int active_count();
 
 private:
     void loop();

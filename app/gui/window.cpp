@@ -8,11 +8,14 @@
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
 #include "attnscope/error.hpp"
 #include "gui/frame.hpp"
+#include "gui/job.hpp"
+#include "gui/redraw.hpp"
 #include "gui/widgets/heatmap.hpp"
 
 namespace attnscope::gui {
@@ -81,6 +84,24 @@ GuiWindow::~GuiWindow() {
 }
 
 bool GuiWindow::should_close() const { return glfwWindowShouldClose(window_); }
+
+void GuiWindow::wait_for_next_frame() {
+    // ImGui settles an input over a few frames; hover tooltips appear after a still moment.
+    constexpr int kSettleFrames = 3;
+    constexpr double kHoverSeconds = 1.0, kHoverStep = 0.1, kCaretStep = 0.5, kLongest = 10.0;
+    double timeout = std::min(take_redraw_deadline(), kLongest);
+    const double now = glfwGetTime();
+    if (frames_since_input_ < kSettleFrames || BackgroundJob::active_count() > 0) timeout = 0;
+    if (now - last_input_ < kHoverSeconds) timeout = std::min(timeout, kHoverStep);
+    if (ImGui::GetIO().WantTextInput) timeout = std::min(timeout, kCaretStep);
+    ++frames_since_input_;
+    if (timeout <= 0) return;  // begin_frame polls
+    glfwWaitEventsTimeout(timeout);
+    if (glfwGetTime() - now < 0.95 * timeout) {  // woken before the time: an event came
+        last_input_ = glfwGetTime();
+        frames_since_input_ = 0;
+    }
+}
 
 void GuiWindow::begin_frame(const AppState& app) {
     glfwPollEvents();

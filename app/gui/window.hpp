@@ -27,6 +27,10 @@ public:
     GuiWindow& operator=(const GuiWindow&) = delete;
 
     bool should_close() const;
+    // Returns when the next frame is due: at once while the user acts (and for a moment after),
+    // while background jobs run, or when a panel asked (redraw_within); otherwise it sleeps until
+    // input comes. A caret in a text field blinks at 2 Hz.
+    void wait_for_next_frame();
     void begin_frame(const AppState& app);  // events, fonts for new characters, theme
     void end_frame();                       // draws and presents
     // Like end_frame, and returns the frame as RGBA rows, top row first.
@@ -39,6 +43,8 @@ private:
     Fonts fonts_;
     float scale_ = 1.0f;
     Theme theme_ = Theme::Dark;
+    double last_input_ = 0;       // glfwGetTime() of the last wake by an event
+    int frames_since_input_ = 0;
     std::unique_ptr<ColormapPass> colormaps_;
 };
 

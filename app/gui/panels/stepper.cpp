@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "gui/panels/stepper.hpp"
+#include "gui/redraw.hpp"
 #include "gui/widgets/texts_drawn.hpp"
 
 namespace attnscope::gui {
@@ -64,6 +65,7 @@ Edits draw_stepper_panel(const Trace& trace, const Selection& sel, StepperState&
         else
             state.playing = false;
     }
+    if (state.playing) redraw_within(state.last_advance + state.seconds_per_step - ImGui::GetTime());
     ImGui::TextDisabled("Left / Right arrow keys step too.");
     if (model)
         ImGui::TextDisabled("GPT-2 block %d of %d (panels show this layer; the Model panel picks another).",
