@@ -8,7 +8,7 @@ packages=(
   libeigen3-dev catch2 nlohmann-json3-dev libcli11-dev libstb-dev
   libimgui-dev libglfw3-dev libepoxy-dev libgl-dev
   libegl-dev libegl-mesa0
-  xvfb xauth mesa-utils libgl1-mesa-dri
+  xvfb xauth mesa-utils libgl1-mesa-dri xdotool x11-apps
   fonts-dejavu-core fonts-wqy-microhei
   python3 python3-numpy python3-pil libopenblas0-pthread libopenblas-pthread-dev
   libicu-dev clang libclang-rt-dev

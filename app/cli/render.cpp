@@ -92,7 +92,10 @@ void add_render_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("render", "Draw the GUI in a given state and save a PNG screenshot");
     add_input_options(*cmd, opts->inputs);
     cmd->add_option("--out", opts->request.out, "PNG file to write")->required();
-    cmd->add_option("--panel", opts->request.panels, "Panel to show (repeatable; default: all)");
+    cmd->add_option("--panel", opts->request.panels, "Panel to show (repeatable), in a grid; default: the workspace's");
+    cmd->add_option("--workspace", opts->request.workspace,
+                    "Workspace to show: " + gui::workspace_ids() + " (default: " + gui::workspaces().front().id + ")");
+    cmd->add_flag("--welcome", opts->request.welcome, "Show the welcome card, as the app does at first launch");
     cmd->add_option("--step", opts->step, "Step of the forward pass, e.g. tokenize, scores, softmax, output")->capture_default_str();
     cmd->add_option("--head", opts->head, "Selected head");
     cmd->add_option("--query", opts->query, "Selected query row");

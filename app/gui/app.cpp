@@ -4,8 +4,10 @@
 #include <epoxy/gl.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <cstdio>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -51,7 +53,7 @@ void settle(GuiWindow& window, AppState& app, const FrameLayout& layout) {
 // The last frame's heatmaps as {"width", "height", "heatmaps": [{id, x0, y0, x1, y1, rows, cols}],
 // "plots": [{id, x0, y0, x1, y1, x_range, y_range, x_scale, y_scale, series: [{name, rgba, dashed,
 // points}]}]}, in the PNG's pixels, so that tests can find cells and curves without guessing the layout.
-std::string layout_to_json(int w, int h) {
+std::string layout_to_json(const AppState& app, int w, int h) {
     const ImVec2 scale = ImGui::GetIO().DisplayFramebufferScale;
     nlohmann::json list = nlohmann::json::array();
     for (const HeatmapPlacement& p : heatmaps_drawn_this_frame())
@@ -72,9 +74,36 @@ std::string layout_to_json(int w, int h) {
                          {"y1", p.y1 * scale.y}, {"x_range", {p.x_lo, p.x_hi}}, {"y_range", {p.y_lo, p.y_hi}},
                          {"x_scale", scale_name(p.x_scale)}, {"y_scale", scale_name(p.y_scale)}, {"series", series}});
     }
+    nlohmann::json windows = nlohmann::json::array();
+    for (std::size_t i = 0; i < app.layout.placed.size(); ++i)
+        if (const std::optional<Rect>& r = app.layout.placed[i])
+            windows.push_back({{"id", panels()[i].id}, {"title", panels()[i].title}, {"x0", r->x0 * scale.x},
+                               {"y0", r->y0 * scale.y}, {"x1", r->x1 * scale.x}, {"y1", r->y1 * scale.y}});
+    nlohmann::json targets = nlohmann::json::array();
+    for (const DrawnTarget& t : targets_drawn_this_frame())
+        targets.push_back({{"label", t.label}, {"x0", t.x0 * scale.x}, {"y0", t.y0 * scale.y}, {"x1", t.x1 * scale.x},
+                           {"y1", t.y1 * scale.y}});
     nlohmann::json texts = nlohmann::json::array();
     for (const DrawnText& t : texts_drawn_this_frame()) texts.push_back({{"panel", t.panel}, {"text", t.text}});
-    return nlohmann::json{{"width", w}, {"height", h}, {"heatmaps", list}, {"plots", plots}, {"texts", texts}}.dump(2) + "\n";
+    return nlohmann::json{{"width", w},
+                          {"height", h},
+                          {"workspace", workspaces()[app.layout.workspace].id},
+                          {"arranged", app.layout.arranged},
+                          {"welcome", app.layout.welcome},
+                          {"text", app.inputs.text},
+                          {"selection",
+                           {{"step", step_info(app.selection.step).id},
+                            {"layer", app.selection.layer},
+                            {"head", app.selection.head},
+                            {"query", app.selection.query}}},
+                          {"menu_bar_height", app.layout.menu_height * scale.y},
+                          {"windows", windows},
+                          {"targets", targets},
+                          {"heatmaps", list},
+                          {"plots", plots},
+                          {"texts", texts}}
+               .dump(2) +
+           "\n";
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -85,12 +114,30 @@ double percentile(std::vector<double> v, double p) {
 }  // namespace
 
 void run_gui(AppState app) {
-    GuiWindow window(WindowOptions{});
+    WindowOptions options;
+    options.fill_screen = true;
+    GuiWindow window(options);
+    keep_layout_in_ini(app);
     request_run(app);  // the first frames say it is computing; the window opens at once
+    // Tests of the live app (tests/app/gui_use.py) read its layout from here, written when it changes.
+    const char* layout_file = std::getenv("ATTNSCOPE_LAYOUT_JSON");
+    std::string written;
+    auto kept = [&app] { return std::tuple(app.layout.workspace, app.layout.arranged, app.layout.welcome); };
+    auto last_kept = kept();
     while (!window.should_close()) {
         window.wait_for_next_frame();
         frame(window, app, FrameLayout{});
         window.end_frame();
+        if (kept() != last_kept && ImGui::GetIO().IniFilename) {  // saved at once: a killed app keeps it too
+            last_kept = kept();
+            ImGui::SaveIniSettingsToDisk(ImGui::GetIO().IniFilename);
+        }
+        if (layout_file) {
+            const ImGuiIO& io = ImGui::GetIO();
+            std::string json = layout_to_json(app, static_cast<int>(io.DisplaySize.x * io.DisplayFramebufferScale.x),
+                                              static_cast<int>(io.DisplaySize.y * io.DisplayFramebufferScale.y));
+            if (json != written) write_file_atomic(layout_file, written = std::move(json));
+        }
     }
 }
 
@@ -99,6 +146,19 @@ void render_screenshot(AppState app, const RenderRequest& req) {
         throw Error("size " + std::to_string(req.width) + "x" + std::to_string(req.height) +
                     " is out of range: use 64x64 to 8192x8192, e.g. --size 1600x960");
     if (req.frames < 1 || req.frames > 100000) throw Error("frames must be between 1 and 100000");
+    if (!req.workspace.empty()) {
+        const Workspace* w = find_workspace(req.workspace);
+        if (!w) throw Error("unknown workspace '" + req.workspace + "': choose from " + workspace_ids());
+        const std::vector<bool> extra = [&] {  // panels the other options opened (a lesson, a sweep)
+            std::vector<bool> open;
+            for (const PanelSlot& slot : app.panel_slots) open.push_back(slot.open);
+            return open;
+        }();
+        open_workspace(app, workspace_index(w->id));
+        for (std::size_t i = 0; i < extra.size(); ++i)
+            if (extra[i] && !in_workspace(workspaces().front(), panels()[i].id)) app.panel_slots[i].open = true;
+    }
+    app.layout.welcome = req.welcome;
     if (!req.panels.empty()) {
         for (PanelSlot& slot : app.panel_slots) slot.open = false;
         for (const std::string& id : req.panels) {
@@ -111,7 +171,9 @@ void render_screenshot(AppState app, const RenderRequest& req) {
             panel_open(app, id) = true;
         }
     }
-    GuiWindow window(WindowOptions{req.width, req.height, false, false});
+    WindowOptions options{req.width, req.height, false, false};
+    options.mouse = false;
+    GuiWindow window(options);
     rerun(app);
     const FrameLayout layout{!req.panels.empty()};  // chosen panels fill the screen; else the usual layout
     const std::string typed = app.inputs.text;
@@ -146,7 +208,7 @@ void render_screenshot(AppState app, const RenderRequest& req) {
         ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     }
     write_file_atomic(req.out, encode_png(pixels, w, h));
-    if (!req.layout_json.empty()) write_file_atomic(req.layout_json, layout_to_json(w, h));
+    if (!req.layout_json.empty()) write_file_atomic(req.layout_json, layout_to_json(app, w, h));
     if (req.report) {
         const size_t warmup = std::min<size_t>(ms.size() - 1, 2);  // the first frames build fonts and textures
         ms.erase(ms.begin(), ms.begin() + warmup);

@@ -13,7 +13,9 @@ void run_gui(AppState app);
 struct RenderRequest {
     std::string out;                  // PNG path
     int width = 1600, height = 960;
-    std::vector<std::string> panels;  // panel ids to show, tiled; empty: all
+    std::vector<std::string> panels;  // panel ids to show, in a grid; empty: the workspace's
+    std::string workspace;            // a workspaces() id; empty: the first
+    bool welcome = false;             // show the welcome card
     int frames = 3;                   // frames drawn before the capture (layout settles)
     bool report = false;              // print median and p95 frame time
     bool retype = false;              // change the sentence every frame (runs recompute in the background)

@@ -29,6 +29,7 @@ struct AppState {
     Selection selection;
     std::vector<PanelSlot> panel_slots = make_panel_slots();  // open flags and states, in panels() order
     Theme theme = Theme::Dark;
+    LayoutState layout;           // the workspace and where its windows are
 };
 
 // Panel `id`'s open flag and state (State must be the type its row in panel_list.cpp makes).

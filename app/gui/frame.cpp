@@ -6,23 +6,32 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gui/welcome.hpp"
+#include "gui/widgets/texts_drawn.hpp"
+
 namespace attnscope::gui {
 namespace {
 
 bool shows_step(const PanelInfo& p, Step s) { return std::find(p.steps.begin(), p.steps.end(), s) != p.steps.end(); }
 
-// Places the next window at fractions (x, y, w, h) of the area below the menu bar.
-void place_window(float x, float y, float w, float h, ImGuiCond cond) {
+// The area below the menu bar (ImGui's work area lags a frame behind the menu bar at start).
+Rect work_area(float menu_height) {
     const ImGuiViewport* vp = ImGui::GetMainViewport();
-    ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + x * vp->WorkSize.x, vp->WorkPos.y + y * vp->WorkSize.y), cond);
-    ImGui::SetNextWindowSize(ImVec2(w * vp->WorkSize.x, h * vp->WorkSize.y), cond);
+    return {vp->Pos.x, vp->Pos.y + menu_height, vp->Pos.x + vp->Size.x, vp->Pos.y + vp->Size.y};
+}
+
+void place_window(const Rect& r, ImGuiCond cond) {
+    ImGui::SetNextWindowPos(ImVec2(r.x0, r.y0), cond);
+    ImGui::SetNextWindowSize(ImVec2(r.x1 - r.x0, r.y1 - r.y0), cond);
 }
 
 // Screenshots: the open windows in a grid that fills the screen.
-void place_in_grid(int index, int count) {
+Rect grid_cell(const Rect& area, int index, int count) {
     const int cols = count <= 1 ? 1 : count <= 4 ? 2 : 3;
     const int rows = (count + cols - 1) / cols;
-    place_window(float(index % cols) / cols, float(index / cols) / rows, 1.0f / cols, 1.0f / rows, ImGuiCond_Always);
+    const float w = (area.x1 - area.x0) / cols, h = (area.y1 - area.y0) / rows;
+    const float x = area.x0 + w * (index % cols), y = area.y0 + h * (index / cols);
+    return {x, y, x + w, y + h};
 }
 
 // The current step's banner at the top of a panel that shows it.
@@ -34,9 +43,13 @@ void step_banner(Step step, bool model) {
     ImGui::Separator();
 }
 
-void draw_menu(AppState& app) {
-    if (!ImGui::BeginMainMenuBar()) return;
-    if (ImGui::BeginMenu("View")) {
+// The menu bar: View, then a button per workspace and Reset layout, then where we are. Returns its height.
+float draw_menu(AppState& app) {
+    if (!ImGui::BeginMainMenuBar()) return 0.0f;
+    const float height = ImGui::GetWindowHeight();
+    const bool view = ImGui::BeginMenu("View");
+    note_target("View");
+    if (view) {
         for (std::size_t i = 0; i < panels().size(); ++i) {
             bool open = app.panel_slots[i].open;
             if (ImGui::MenuItem(panels()[i].title, nullptr, &open)) app.panel_slots[i].open = open;
@@ -44,13 +57,29 @@ void draw_menu(AppState& app) {
         ImGui::Separator();
         if (ImGui::MenuItem("Dark theme", nullptr, app.theme == Theme::Dark)) app.theme = Theme::Dark;
         if (ImGui::MenuItem("Light theme", nullptr, app.theme == Theme::Light)) app.theme = Theme::Light;
+        ImGui::Separator();
+        if (ImGui::MenuItem("Welcome", nullptr, app.layout.welcome)) app.layout.welcome = !app.layout.welcome;
         ImGui::EndMenu();
     }
+    ImGui::TextDisabled("|");
+    for (std::size_t i = 0; i < workspaces().size(); ++i) {
+        const Workspace& w = workspaces()[i];
+        const bool current = static_cast<int>(i) == app.layout.workspace;
+        if (current) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
+        if (ImGui::MenuItem(w.title, nullptr, current)) open_workspace(app, static_cast<int>(i));
+        note_target(w.title);
+        if (current) ImGui::PopStyleColor();
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", w.help);
+    }
+    if (ImGui::MenuItem("Reset layout")) app.layout.arranged = false, app.layout.retile = true;
+    note_target("Reset layout");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Tile this workspace's windows again to fill the window.");
     const bool model = app.trace && app.trace->has_model();
     const StepInfo& info = step_info(app.selection.step, model);
     ImGui::TextDisabled("|  step %d/%zu: %s   layer %d   head %d   query %d", position_of(app.selection.step, model) + 1,
                         steps_of(model).size(), info.title, app.selection.layer, app.selection.head, app.selection.query);
     ImGui::EndMainMenuBar();
+    return height;
 }
 
 Edits draw_panel_body(const PanelInfo& p, AppState& app, void* state) {
@@ -95,32 +124,56 @@ void clear_background_first() {
 }  // namespace
 
 void draw_frame(AppState& app, const FrameLayout& layout) {
-    draw_menu(app);
+    LayoutState& place = app.layout;
+    place.menu_height = draw_menu(app);
+    const Rect area = work_area(place.menu_height);
+    std::vector<bool> open;
+    for (const PanelSlot& slot : app.panel_slots) open.push_back(slot.open);
+    // Tile again when the window's size or the set of open panels changed, unless the user arranged them.
+    const bool resized = area.x1 - area.x0 != place.width || area.y1 - area.y0 != place.height;
+    bool opened_or_closed = place.placed.size() != open.size();
+    for (std::size_t i = 0; !opened_or_closed && i < open.size(); ++i) opened_or_closed = open[i] != place.placed[i].has_value();
+    const bool retile = layout.tile || place.retile || (!place.arranged && (resized || opened_or_closed));
+    const std::vector<std::optional<Rect>> tiles = tile_panels(workspaces()[place.workspace], open, area);
     int open_count = 0;
-    for (const PanelSlot& slot : app.panel_slots) open_count += slot.open;
+    for (bool o : open) open_count += o;
+    if (retile || opened_or_closed) place.placed.assign(open.size(), std::nullopt);
+
     Edits edits;
     int index = 0;
     for (std::size_t i = 0; i < panels().size(); ++i) {
         const PanelInfo& p = panels()[i];
-        bool open = app.panel_slots[i].open;
-        if (!open) continue;
+        bool shown = open[i];
+        if (!shown) continue;
         if (layout.tile)
-            place_in_grid(index++, open_count);
-        else
-            place_window(p.x, p.y, p.w, p.h, ImGuiCond_FirstUseEver);
+            place_window(grid_cell(area, index++, open_count), ImGuiCond_Always);
+        else if (retile || !place.placed[i])
+            place_window(*tiles[i], retile ? ImGuiCond_Always : ImGuiCond_Appearing);
         const bool current = shows_step(p, app.selection.step);
         if (current) ImGui::PushStyleColor(ImGuiCol_TitleBgActive, ImVec4(0.75f, 0.38f, 0.08f, 1.0f)),
                      ImGui::PushStyleColor(ImGuiCol_TitleBg, ImVec4(0.55f, 0.28f, 0.06f, 1.0f));
-        const bool visible = ImGui::Begin(p.title, &open, ImGuiWindowFlags_NoBackground);
+        const bool visible = ImGui::Begin(p.title, &shown, ImGuiWindowFlags_NoBackground);
         clear_background_first();
         if (current) ImGui::PopStyleColor(2);
+        // A window no longer where the layout put it was moved or resized by the user.
+        const ImVec2 pos = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
+        const Rect now{pos.x, pos.y, pos.x + size.x, pos.y + size.y};
+        if (const std::optional<Rect>& was = place.placed[i];
+            was && (std::abs(was->x0 - now.x0) > 1 || std::abs(was->y0 - now.y0) > 1 || std::abs(was->x1 - now.x1) > 1 ||
+                    std::abs(was->y1 - now.y1) > 1))
+            place.arranged = true;
+        place.placed[i] = now;
         if (visible) {
             if (current) step_banner(app.selection.step, app.trace && app.trace->has_model());
             edits.merge(draw_panel_body(p, app, app.panel_slots[i].state.get()));
         }
         ImGui::End();
-        app.panel_slots[i].open = open;
+        app.panel_slots[i].open = shown;
     }
+    place.retile = false;
+    place.width = area.x1 - area.x0;
+    place.height = area.y1 - area.y0;
+    if (place.welcome) edits.merge(draw_welcome(app));
     apply(app, edits);
 }
 

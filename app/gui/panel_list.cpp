@@ -37,41 +37,39 @@ const ModelSummary* shown_model(const AppState& app) {
 const std::vector<PanelInfo>& panels() {
     // Left: what goes in and where we are. Middle: attention itself. Right: the matrices around it.
     static const std::vector<PanelInfo> all = {
-        {"input", "Input", true, {Step::Tokenize}, 0.0f, 0.0f, 0.27f, 0.42f, false, make<InputPanelState>,
+        {"input", "Input", {Step::Tokenize}, {0, 0.27f, 0.42f}, false, make<InputPanelState>,
          [](AppState& a, void* s) {
              return draw_input_panel(a.inputs, shown_model(a), a.error, a.backend_status, as<InputPanelState>(s));
          }},
-        {"stepper", "Stepper", true, {}, 0.0f, 0.42f, 0.27f, 0.58f, true, make<StepperState>,
+        {"stepper", "Stepper", {}, {0, 0.27f, 0.58f}, true, make<StepperState>,
          [](AppState& a, void* s) { return draw_stepper_panel(*a.trace, a.selection, as<StepperState>(s)); }},
-        {"attention", "Attention heatmap", true, {Step::Scores, Step::Scale, Step::Mask, Step::Softmax}, 0.27f, 0.0f,
-         0.38f, 0.62f, true, make<AttentionPanelState>,
+        {"attention", "Attention heatmap", {Step::Scores, Step::Scale, Step::Mask, Step::Softmax}, {1, 0.38f, 0.62f}, true, make<AttentionPanelState>,
          [](AppState& a, void* s) { return draw_attention_panel(*a.trace, a.selection, as<AttentionPanelState>(s)); }},
-        {"softmax", "Softmax", true, {Step::Softmax, Step::WeightValues}, 0.27f, 0.62f, 0.38f, 0.38f, true,
+        {"softmax", "Softmax", {Step::Softmax, Step::WeightValues}, {1, 0.38f, 0.38f}, true,
          make<SoftmaxPanelState>,
          [](AppState& a, void* s) { return draw_softmax_panel(*a.trace, a.selection, as<SoftmaxPanelState>(s)); }},
-        {"matrices", "Matrices", true, {Step::Embed, Step::AddPositional, Step::ProjectQKV, Step::SplitHeads}, 0.65f,
-         0.0f, 0.35f, 0.5f, true, make<MatricesPanelState>,
+        {"matrices", "Matrices", {Step::Embed, Step::AddPositional, Step::ProjectQKV, Step::SplitHeads}, {2, 0.35f, 0.5f}, true, make<MatricesPanelState>,
          [](AppState& a, void* s) { return draw_matrices_panel(*a.trace, a.selection, as<MatricesPanelState>(s)); }},
-        {"multihead", "Multi-head", true, {Step::SplitHeads, Step::WeightValues, Step::Concat, Step::OutputProjection},
-         0.65f, 0.5f, 0.35f, 0.5f, true, make<MultiheadPanelState>,
+        {"multihead", "Multi-head", {Step::SplitHeads, Step::WeightValues, Step::Concat, Step::OutputProjection},
+         {2, 0.35f, 0.5f}, true, make<MultiheadPanelState>,
          [](AppState& a, void* s) { return draw_multihead_panel(*a.trace, a.selection, as<MultiheadPanelState>(s)); }},
-        {"positional", "Positional encoding", false, {Step::AddPositional}, 0.65f, 0.0f, 0.35f, 0.5f, true,
+        {"positional", "Positional encoding", {Step::AddPositional}, {2, 0.35f, 0.5f}, true,
          make<PositionalPanelState>,
          [](AppState& a, void* s) { return draw_positional_panel(*a.trace, a.selection, as<PositionalPanelState>(s)); }},
-        {"export", "Export", false, {}, 0.0f, 0.42f, 0.27f, 0.3f, true, make<ExportPanelState>,
+        {"export", "Export", {}, {0, 0.27f, 0.35f}, true, make<ExportPanelState>,
          [](AppState& a, void* s) { return draw_export_panel(*a.trace, a.selection, as<ExportPanelState>(s)); }},
-        {"compare", "Compare variants", false, {}, 0.15f, 0.05f, 0.7f, 0.9f, true, make<ComparePanelState>,
+        {"compare", "Compare variants", {}, {1, 0.6f, 1.0f}, true, make<ComparePanelState>,
          [](AppState& a, void* s) { return draw_compare_panel(*a.trace, a.compared, a.selection, as<ComparePanelState>(s)); }},
-        {"lessons", "Lessons", false, {}, 0.0f, 0.42f, 0.27f, 0.58f, true, make<LessonsPanelState>,
+        {"lessons", "Lessons", {}, {0, 0.3f, 0.6f}, true, make<LessonsPanelState>,
          [](AppState& a, void* s) { return draw_lessons_panel(*a.trace, a.selection, as<LessonsPanelState>(s)); }},
-        {"model", "Model", false, {}, 0.1f, 0.04f, 0.8f, 0.92f, false, make<ModelPanelState>,
+        {"model", "Model", {}, {1, 0.46f, 1.0f}, false, make<ModelPanelState>,
          [](AppState& a, void* s) {
              return draw_model_panel(a.trace ? &*a.trace : nullptr, a.inputs, a.error, a.runner->status(), a.selection,
                                      as<ModelPanelState>(s));
          }},
-        {"training", "Training", false, {}, 0.12f, 0.04f, 0.76f, 0.92f, false, make<TrainingPanelState>,
+        {"training", "Training", {}, {1, 0.7f, 1.0f}, false, make<TrainingPanelState>,
          [](AppState&, void* s) { return draw_training_panel(as<TrainingPanelState>(s)); }},
-        {"scaling", "Scaling", false, {}, 0.1f, 0.04f, 0.8f, 0.92f, false, make<ScalingPanelState>,
+        {"scaling", "Scaling", {}, {1, 0.7f, 1.0f}, false, make<ScalingPanelState>,
          [](AppState&, void* s) { return draw_scaling_panel(as<ScalingPanelState>(s)); }},
     };
     return all;
@@ -85,7 +83,7 @@ const PanelInfo* find_panel(std::string_view id) {
 
 std::vector<PanelSlot> make_panel_slots() {
     std::vector<PanelSlot> slots;
-    for (const PanelInfo& p : panels()) slots.push_back({p.open_at_start, p.make_state()});
+    for (const PanelInfo& p : panels()) slots.push_back({in_workspace(workspaces().front(), p.id), p.make_state()});
     return slots;
 }
 

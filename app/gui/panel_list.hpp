@@ -1,8 +1,8 @@
 #pragma once
-// Every panel, listed once: its id, title, whether it opens at start, the steps it shows, its
-// default place, its state and how to draw it. The View menu, the frame loop, `attnscope render
+// Every panel, listed once: its id, title, the steps it shows, its
+// default tile, its state and how to draw it. The View menu, the frame loop, `attnscope render
 // --panel`, lessons and the layout all walk this list: adding a panel is its own file plus one row
-// in panel_list.cpp.
+// in panel_list.cpp (and, to be part of a workspace, its id in that workspace's row).
 #include <memory>
 #include <string>
 #include <string_view>
@@ -10,6 +10,7 @@
 
 #include "gui/edits.hpp"
 #include "gui/steps.hpp"
+#include "gui/workspaces.hpp"
 
 namespace attnscope::gui {
 
@@ -18,9 +19,8 @@ struct AppState;
 struct PanelInfo {
     const char* id;           // for `attnscope render --panel ID` and lessons
     const char* title;        // the window title
-    bool open_at_start;
     std::vector<Step> steps;  // the steps this panel shows; highlighted when current
-    float x, y, w, h;         // default place, as fractions of the work area
+    Tile tile;                // where it goes when opened outside its workspaces
     bool needs_trace;         // drawn only when there is a trace (otherwise the frame says why)
     std::shared_ptr<void> (*make_state)();
     Edits (*draw)(AppState& app, void* state);
@@ -29,7 +29,8 @@ struct PanelInfo {
 const std::vector<PanelInfo>& panels();
 const PanelInfo* find_panel(std::string_view id);
 
-// The app's copy of each panel's open flag and state, in panels() order.
+// The app's copy of each panel's open flag and state, in panels() order; at first the first
+// workspace's panels are open.
 struct PanelSlot {
     bool open = false;
     std::shared_ptr<void> state;

@@ -29,7 +29,7 @@ AppState startup_state() {
         app.inputs.model = model;
         // Repeated words, so that heads attending to earlier copies have something to find.
         app.inputs.text = "The cat sat on the mat. The dog sat on the cat, and the cat ran.";
-        panel_open(app, "model") = true;
+        open_workspace(app, workspace_index("inspect"));
     }
     return app;
 }

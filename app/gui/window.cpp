@@ -9,6 +9,7 @@
 #include <backends/imgui_impl_opengl3.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cstdlib>
 #include <filesystem>
 
@@ -49,7 +50,14 @@ GuiWindow::GuiWindow(const WindowOptions& options) {
     glfwWindowHint(GLFW_DEPTH_BITS, 0);
     glfwWindowHint(GLFW_STENCIL_BITS, 0);
     glfwWindowHint(GLFW_ALPHA_BITS, 0);
-    window_ = glfwCreateWindow(options.width, options.height, "attnscope", nullptr, nullptr);
+    int width = options.width, height = options.height;
+    if (options.fill_screen) {
+        glfwWindowHint(GLFW_MAXIMIZED, GLFW_TRUE);
+        if (GLFWmonitor* monitor = glfwGetPrimaryMonitor())
+            if (const GLFWvidmode* mode = glfwGetVideoMode(monitor)) width = mode->width, height = mode->height;
+    }
+    mouse_ = options.mouse;
+    window_ = glfwCreateWindow(width, height, "attnscope", nullptr, nullptr);
     if (!window_) {
         glfwTerminate();
         throw Error("cannot create an OpenGL 4.3 core window: update the graphics driver or use Mesa "
@@ -118,6 +126,7 @@ void GuiWindow::begin_frame(const AppState& app) {
     }
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
+    if (!mouse_) ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
     ImGui::NewFrame();
 }
 

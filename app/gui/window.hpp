@@ -16,6 +16,8 @@ struct WindowOptions {
     int width = 1600, height = 960;
     bool persist_layout = true;  // keep window layout in ~/.config/attnscope/imgui.ini
     bool vsync = true;
+    bool fill_screen = false;
+    bool mouse = true;           // false: screenshots, where the pointer of the display must not hover anything    // the live app: as large as the screen (maximized where a window manager is)
 };
 
 class GuiWindow {
@@ -42,6 +44,7 @@ private:
     std::string ini_path_;
     Fonts fonts_;
     float scale_ = 1.0f;
+    bool mouse_ = true;
     Theme theme_ = Theme::Dark;
     double last_input_ = 0;       // glfwGetTime() of the last wake by an event
     int frames_since_input_ = 0;

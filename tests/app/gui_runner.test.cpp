@@ -3,7 +3,9 @@
 // layer or head to view runs no forward pass.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -142,9 +144,10 @@ TEST_CASE("gui panels: every panel is listed once, with a state, and opens by id
         REQUIRE(p.make_state() != nullptr);
         REQUIRE(p.draw != nullptr);
         REQUIRE(gui::find_panel(p.id) == &p);
-        REQUIRE(p.x >= 0.0f);
-        REQUIRE(p.x + p.w <= 1.0f + 1e-6f);
-        REQUIRE(p.y + p.h <= 1.0f + 1e-6f);
+        REQUIRE(p.tile.column >= 0);
+        REQUIRE(p.tile.column <= 2);
+        REQUIRE(p.tile.width > 0.0f);
+        REQUIRE(p.tile.weight > 0.0f);
     }
     REQUIRE(gui::find_panel("no-such-panel") == nullptr);
     gui::AppState app;
@@ -155,4 +158,66 @@ TEST_CASE("gui panels: every panel is listed once, with a state, and opens by id
     gui::apply(app, e);
     REQUIRE(gui::panel_open(app, "compare"));
     REQUIRE_THROWS_AS(gui::panel_open(app, "no-such-panel"), std::out_of_range);
+}
+
+namespace {
+
+// Every open panel has a rectangle inside the area, none overlaps another, and together they
+// cover the area exactly (their areas sum to it).
+void check_tiling(const gui::Workspace& w, const std::vector<bool>& open, gui::Rect area) {
+    const std::vector<std::optional<gui::Rect>> rects = gui::tile_panels(w, open, area);
+    REQUIRE(rects.size() == gui::panels().size());
+    double covered = 0;
+    for (std::size_t i = 0; i < rects.size(); ++i) {
+        REQUIRE(rects[i].has_value() == bool(open[i]));
+        if (!rects[i]) continue;
+        const gui::Rect& a = *rects[i];
+        REQUIRE(a.x0 >= area.x0 - 1e-3f);
+        REQUIRE(a.y0 >= area.y0 - 1e-3f);
+        REQUIRE(a.x1 <= area.x1 + 1e-3f);
+        REQUIRE(a.y1 <= area.y1 + 1e-3f);
+        REQUIRE(a.x1 > a.x0);
+        REQUIRE(a.y1 > a.y0);
+        covered += double(a.x1 - a.x0) * (a.y1 - a.y0);
+        for (std::size_t j = 0; j < i; ++j) {
+            if (!rects[j]) continue;
+            const gui::Rect& b = *rects[j];
+            const float overlap_x = std::min(a.x1, b.x1) - std::max(a.x0, b.x0);
+            const float overlap_y = std::min(a.y1, b.y1) - std::max(a.y0, b.y0);
+            INFO(gui::panels()[i].id << " and " << gui::panels()[j].id);
+            REQUIRE((overlap_x <= 1e-3f || overlap_y <= 1e-3f));
+        }
+    }
+    REQUIRE(covered == Approx(double(area.x1 - area.x0) * (area.y1 - area.y0)).epsilon(1e-4));
+}
+
+}  // namespace
+
+TEST_CASE("gui workspaces: each tiles its panels, and any panel opened beside them, without overlap", "[gui]") {
+    std::set<std::string> ids;
+    for (const gui::Workspace& w : gui::workspaces()) {
+        INFO(w.id);
+        REQUIRE(ids.insert(w.id).second);
+        REQUIRE(gui::find_workspace(w.id) == &w);
+        REQUIRE_FALSE(w.panels.empty());
+        for (const gui::WorkspacePanel& p : w.panels) REQUIRE(gui::find_panel(p.panel) != nullptr);
+        std::vector<bool> open;
+        for (const gui::PanelInfo& p : gui::panels()) open.push_back(gui::in_workspace(w, p.id));
+        for (const gui::Rect area : {gui::Rect{0, 22, 1920, 1200}, gui::Rect{0, 19, 1280, 720}, gui::Rect{10, 40, 3840, 2160}}) {
+            check_tiling(w, open, area);
+            for (std::size_t extra = 0; extra < open.size(); ++extra) {  // one more panel from the View menu
+                if (open[extra]) continue;
+                std::vector<bool> more = open;
+                more[extra] = true;
+                check_tiling(w, more, area);
+            }
+        }
+    }
+    REQUIRE(gui::find_workspace("no-such-workspace") == nullptr);
+    // Opening a workspace opens exactly its panels.
+    gui::AppState app;
+    gui::open_workspace(app, 3);
+    for (std::size_t i = 0; i < gui::panels().size(); ++i)
+        REQUIRE(app.panel_slots[i].open == gui::in_workspace(gui::workspaces()[3], gui::panels()[i].id));
+    REQUIRE(app.layout.retile);
 }

@@ -14,6 +14,7 @@
 #include "attnscope/lessons/state.hpp"
 #include "gui/frame.hpp"
 #include "gui/widgets/plot.hpp"
+#include "gui/widgets/texts_drawn.hpp"
 
 namespace attnscope::gui {
 namespace {
@@ -91,8 +92,25 @@ Edits enter_step(const Trace& trace, const Selection& sel, LessonsPanelState& st
 }
 
 Edits open_lesson(const Trace& trace, const Selection& sel, LessonsPanelState& state, int lesson, int step) {
+    if (!state.user_inputs) state.user_inputs = trace.inputs, state.user_view = sel;
     state.lesson = lesson;
     return enter_step(trace, sel, state, step, true);
+}
+
+// Back to the list: the user's own sentence, settings and view come back.
+Edits leave_lesson(LessonsPanelState& state) {
+    Edits out;
+    state.lesson = -1;
+    state.experiment.name.clear();
+    if (state.user_inputs) {
+        out.inputs = std::move(state.user_inputs);
+        out.layer = state.user_view.layer;
+        out.head = state.user_view.head;
+        out.query = state.user_view.query;
+        out.step = state.user_view.step;
+        state.user_inputs.reset();
+    }
+    return out;
 }
 
 // --- drawing ---
@@ -257,11 +275,10 @@ Edits draw_navigation(const Trace& trace, const Selection& sel, LessonsPanelStat
     Edits out;
     const Lesson& lesson = state.lessons[state.lesson];
     const int count = static_cast<int>(lesson.steps.size());
-    if (ImGui::Button("Lessons")) {
-        state.lesson = -1;
-        state.experiment.name.clear();
-        return out;
-    }
+    const bool leave = ImGui::Button("Lessons");
+    note_target("Lessons: back to the list");
+    if (leave) return leave_lesson(state);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Back to the list; your own sentence and settings come back");
     ImGui::SameLine();
     ImGui::BeginDisabled(state.step == 0);
     if (ImGui::Button("< Back")) out = enter_step(trace, sel, state, state.step - 1, true);
@@ -270,9 +287,7 @@ Edits draw_navigation(const Trace& trace, const Selection& sel, LessonsPanelStat
     if (state.step + 1 < count) {
         if (ImGui::Button("Next >")) out = enter_step(trace, sel, state, state.step + 1, false);
     } else if (ImGui::Button("Finish")) {
-        state.lesson = -1;
-        state.experiment.name.clear();
-        return out;
+        return leave_lesson(state);
     }
     ImGui::SameLine();
     if (ImGui::Button("Restart step")) out = enter_step(trace, sel, state, state.step, true);
@@ -307,7 +322,7 @@ Edits draw_step(const Trace& trace, const Selection& sel, LessonsPanelState& sta
 Edits draw_list(const Trace& trace, const Selection& sel, LessonsPanelState& state) {
     Edits out;
     ImGui::TextWrapped("Each lesson sets up the other panels, explains with the live numbers and asks you to try "
-                       "things. Pick one:");
+                       "things; leaving it brings back your own sentence and settings. Pick one:");
     ImGui::Separator();
     for (size_t i = 0; i < state.lessons.size(); ++i) {
         const Lesson& l = state.lessons[i];

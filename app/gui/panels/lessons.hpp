@@ -42,6 +42,9 @@ struct LessonsPanelState {
     std::string error;                         // setting up the current step failed
     bool show_hint = false;
     ExperimentJob experiment;
+    // What the user had before the open lesson set its own inputs; leaving the lesson restores it.
+    std::optional<Inputs> user_inputs;
+    Selection user_view;
     bool wait_for_experiments = false;         // screenshots: finish an experiment within the frame
     std::string start_lesson;                  // attnscope render --lesson: open it on the first frame
     int start_step = 0;                        // (0-based)
