@@ -60,7 +60,14 @@ std::string explain_cell(const Trace& t, const LayerTrace& layer, CellStage stag
                        (j > i && is_causal(t.inputs.mask) ? "key is in the future" : "key is padding") + ")";
             return tokens + cell("logit", i, j) + " = " + scaled_formula() + " = " + num(head.logits(i, j));
         case CellStage::Weight: {
+            if (const char* formula = effective_weights_formula(t.inputs.variant.kind); *formula)
+                return tokens + cell("weight", i, j) + " = " + num(head.attention(i, j)) + ": " +
+                       name(t.inputs.variant.kind) + "'s effective weight, not a softmax: " + formula +
+                       "\n(exact attention's weight here: " + num(head.variant->exact_attention(i, j)) + ")";
             if (!t.allowed(i, j)) return tokens + cell("weight", i, j) + " = 0: masked, exp(-inf) = 0";
+            if (std::isinf(head.logits(i, j)) && head.variant)
+                return tokens + cell("weight", i, j) + " = 0: outside " + name(t.inputs.variant.kind) +
+                       "'s pattern (logit -inf), exp(-inf) = 0";
             const SoftmaxTerms s = softmax_terms(head.logits, t.allowed, i);
             return tokens + cell("weight", i, j) + " = exp(logit - row max) / sum = exp(" + num(head.logits(i, j)) +
                    " - " + num(s.row_max) + ") / " + num(s.sum) + " = " + num(head.attention(i, j));

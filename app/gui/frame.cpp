@@ -43,6 +43,24 @@ void step_banner(Step step, bool model) {
     ImGui::Separator();
 }
 
+// Under every panel's title while a variant is active: which, and a way back to exact attention.
+Edits variant_banner(const Trace& t) {
+    Edits out;
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.62f, 0.25f, 1.0f));
+    const std::string note = std::string("Variant active: ") + name(t.inputs.variant.kind) +
+                             ". The weights and outputs here are the variant's, not exact attention's.";
+    ImGui::TextWrapped("%s", note.c_str());
+    note_text("variant", note);
+    ImGui::PopStyleColor();
+    ImGui::SameLine();
+    if (ImGui::SmallButton("exact attention")) {
+        Inputs exact = t.inputs;
+        exact.variant = VariantParams{};
+        out.inputs = exact;
+    }
+    return out;
+}
+
 // The menu bar: View, then a button per workspace and Reset layout, then where we are. Returns its height.
 float draw_menu(AppState& app) {
     if (!ImGui::BeginMainMenuBar()) return 0.0f;
@@ -165,6 +183,7 @@ void draw_frame(AppState& app, const FrameLayout& layout) {
         place.placed[i] = now;
         if (visible) {
             if (current) step_banner(app.selection.step, app.trace && app.trace->has_model());
+            if (p.needs_trace && app.trace && app.trace->has_variant()) edits.merge(variant_banner(*app.trace));
             edits.merge(draw_panel_body(p, app, app.panel_slots[i].state.get()));
         }
         ImGui::End();

@@ -32,13 +32,19 @@ std::vector<Matrix> attention_rollout(const std::vector<Matrix>& layer_attention
 
 RowStats row_stats(const Matrix& attention, const MaskMatrix& allowed, int row) {
     RowStats st;
+    bool finite = true;
     for (Eigen::Index j = 0; j < attention.cols(); ++j) {
         if (!allowed(row, j)) continue;
-        ++st.unmasked;
         const double p = attention(row, j);
         if (st.argmax < 0 || p > st.max_weight) st.argmax = static_cast<int>(j), st.max_weight = p;
+        if (st.unmasked == 0 || p < st.min_weight) st.min_weight = p;
+        ++st.unmasked;
+        st.sum += p;
+        finite = finite && std::isfinite(p);
         if (p > 0.0) st.entropy_bits -= p * std::log2(p);
     }
+    st.distribution = st.unmasked > 0 && finite && st.min_weight >= 0.0 && std::abs(st.sum - 1.0) <= 1e-6;
+    if (!st.distribution) st.entropy_bits = std::numeric_limits<double>::quiet_NaN();
     return st;
 }
 

@@ -47,6 +47,19 @@ bool is_low_rank(VariantKind v) {
            v == VariantKind::Svd;
 }
 
+const char* effective_weights_formula(VariantKind v) {
+    switch (v) {
+        case VariantKind::Linformer: return "A = softmax(Q (E K)^T / sqrt(d)) F, with E and F k x n random projections";
+        case VariantKind::Nystrom:
+            return "A = softmax(Q K~^T / sqrt(d)) pinv(softmax(Q~ K~^T / sqrt(d))) softmax(Q~ K^T / sqrt(d)), "
+                   "with Q~ and K~ the landmarks (segment means)";
+        case VariantKind::Performer:
+            return "A = phi(Q) phi(K)^T, each row divided by its sum, with phi positive random features";
+        case VariantKind::Svd: return "A = U_r S_r V_r^T, the best rank-r approximation of the exact weights";
+        default: return "";
+    }
+}
+
 // --- the parameter table ---
 
 namespace {

@@ -321,6 +321,26 @@ def case_model_mode_is_honest(r):
     check(not any(t["panel"] == "input" for t in engine["texts"]), "the built-in engine's controls are not disabled")
 
 
+def case_variant_is_honest(r):
+    """With Linformer active, every panel says a variant is active, and the Softmax panel calls its
+    bars effective weights (with the formula) and gives no entropy, since the row is not a distribution;
+    exact attention says neither."""
+    args = ["--panel", "softmax", "--panel", "attention", "--step", "softmax", "--query", "3", "--size", "1400x800"]
+    image, layout = r.render("linformer_softmax", args + ["--variant", "linformer", "--k", "3"], layout=True)
+    require_not_blank(image, "linformer softmax", 20)
+    banners = [t["text"] for t in layout["texts"] if t["panel"] == "variant"]
+    check(len(banners) == 2 and all("Variant active: linformer" in b for b in banners),
+          f"want a variant banner in both panels, got {banners}")
+    notes = [t["text"] for t in layout["texts"] if t["panel"] == "softmax"]
+    check(any("effective weights, not a softmax" in n and "softmax(Q (E K)^T / sqrt(d)) F" in n for n in notes),
+          f"the Softmax panel does not say its bars are effective weights: {notes}")
+    check(any("not a probability distribution, so no entropy" in n for n in notes),
+          f"the Softmax panel does not refuse an entropy for a row that is not a distribution: {notes}")
+    _, exact = r.render("exact_softmax", args, layout=True)
+    check(not any(t["panel"] in ("variant", "softmax") for t in exact["texts"]),
+          f"exact attention should carry no variant notes: {exact['texts']}")
+
+
 CASES = {
     "default-layout-not-blank": case_default_layout_not_blank,
     "all-panels-not-blank": case_all_panels_not_blank,
@@ -332,6 +352,7 @@ CASES = {
     "scaling-sweep-curves": case_scaling_sweep_curves,
     "model-grid-matches-engine": case_model_grid_matches_engine,
     "model-mode-is-honest": case_model_mode_is_honest,
+    "variant-is-honest": case_variant_is_honest,
     "bad-scaling-n-exits-2": bad_argument_case(["--scaling-sweep", "--scaling-n", "300..1000"], "powers of two"),
     "bad-scaling-variant-exits-2": bad_argument_case(["--scaling-sweep", "--scaling-variant", "topk"],
                                                      "no fast kernel for topk"),

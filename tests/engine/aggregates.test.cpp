@@ -1,6 +1,8 @@
 // Tests engine/src/aggregates.cpp against small cases worked out by hand.
 #include "attnscope/aggregates.hpp"
 
+#include <cmath>
+
 #include "attnscope/error.hpp"
 #include "../test_helpers.hpp"
 
@@ -31,4 +33,31 @@ TEST_CASE("attention_rollout renormalizes rows and rejects mismatched shapes") {
     test::require_near(r[0], Matrix{{1.0, 0.0}, {0.25, 0.75}}, 1e-15);
     CHECK_THROWS_AS(attention_rollout({Matrix::Identity(2, 2), Matrix::Identity(3, 3)}), Error);
     CHECK_THROWS_AS(attention_rollout({Matrix(2, 3)}), Error);
+}
+
+TEST_CASE("row_stats: a softmax row is a distribution with its entropy; an effective low-rank row is not") {
+    MaskMatrix allowed(2, 3);
+    allowed << true, true, true, true, true, false;
+    // Row 0: (0.5, 0.25, 0.25): H = 0.5*1 + 2 * 0.25*2 = 1.5 bits. Row 1: a low-rank variant's row,
+    // with a negative weight and a sum of 0.7 over the allowed keys (the masked 9 is not counted).
+    const Matrix a{{0.5, 0.25, 0.25}, {0.9, -0.2, 9.0}};
+    const RowStats softmax = row_stats(a, allowed, 0);
+    CHECK(softmax.distribution);
+    CHECK(softmax.unmasked == 3);
+    CHECK(softmax.entropy_bits == Approx(1.5));
+    CHECK(softmax.sum == Approx(1.0));
+    CHECK(softmax.min_weight == Approx(0.25));
+    CHECK(softmax.argmax == 0);
+    const RowStats effective = row_stats(a, allowed, 1);
+    CHECK_FALSE(effective.distribution);
+    CHECK(std::isnan(effective.entropy_bits));
+    CHECK(effective.unmasked == 2);
+    CHECK(effective.sum == Approx(0.7));
+    CHECK(effective.min_weight == Approx(-0.2));
+    CHECK(effective.max_weight == Approx(0.9));
+    // Non-negative but not summing to 1 is not a distribution either.
+    const Matrix half{{0.25, 0.25, 0.0}};
+    MaskMatrix all(1, 3);
+    all.setConstant(true);
+    CHECK_FALSE(row_stats(half, all, 0).distribution);
 }

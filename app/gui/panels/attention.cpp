@@ -60,6 +60,8 @@ Edits draw_attention_panel(const Trace& t, const Selection& sel, AttentionPanelS
     if (stage != AttentionStage::Weights) {  // the default style is weights': viridis over 0..1
         const HeatmapStyle signed_values = diverging_style(values);
         style.map = signed_values.map, style.lo = signed_values.lo, style.hi = signed_values.hi;
+    } else {
+        color_weights(style, values);
     }
     const HeatmapHit hit = state.heatmap.draw("attention", values, style);
     const bool masked_cells = !t.allowed.all();

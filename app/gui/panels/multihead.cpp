@@ -174,6 +174,7 @@ void draw_head_cell(const Trace& t, const LayerTrace& layer, const Selection& se
     style.col_labels = labels ? &t.keys.tokens : nullptr;
     style.highlight_row = sel.query;
     style.max_height = max_h;
+    color_weights(style, layer.heads[h].attention);
     const HeatmapHit hit = s.heads[h].draw(title.c_str(), layer.heads[h].attention, style);
     if (selected) {  // the heatmap ends with a zero-height item as wide as its cells and labels
         const ImVec2 bottom_right(ImGui::GetItemRectMax().x + 1, ImGui::GetItemRectMin().y - 2);

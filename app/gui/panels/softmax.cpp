@@ -14,6 +14,7 @@
 
 #include "attnscope/aggregates.hpp"
 #include "gui/formulas.hpp"
+#include "gui/widgets/texts_drawn.hpp"
 
 namespace attnscope::gui {
 namespace {
@@ -106,11 +107,19 @@ Edits draw_selectors(const Trace& t, const Selection& sel, SoftmaxPanelState& st
 
 void draw_stats(const Trace& t, const RowStats& st) {
     const double most = std::log2(static_cast<double>(st.unmasked));
-    ImGui::TextWrapped("entropy %.3f bits (max log2 %d = %.3f), 2^H = %.1f keys", st.entropy_bits, st.unmasked, most,
-                       std::exp2(st.entropy_bits));
-    if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("H = -sum p log2 p over the unmasked keys. It is 0 when one key takes all the weight and\n"
-                          "log2(unmasked keys) when the weight is uniform; 2^H counts the keys it is spread over.");
+    if (st.distribution) {
+        ImGui::TextWrapped("entropy %.3f bits (max log2 %d = %.3f), 2^H = %.1f keys", st.entropy_bits, st.unmasked,
+                           most, std::exp2(st.entropy_bits));
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("H = -sum p log2 p over the unmasked keys. It is 0 when one key takes all the weight and\n"
+                              "log2(unmasked keys) when the weight is uniform; 2^H counts the keys it is spread over.");
+    } else {
+        char line[160];
+        std::snprintf(line, sizeof line, "row sum %.4g, smallest weight %.4g: not a probability distribution, so no entropy",
+                      st.sum, st.min_weight);
+        ImGui::TextWrapped("%s", line);
+        note_text("softmax", line);
+    }
     ImGui::TextWrapped("max weight %.3f on '%s' (key %d)%s", st.max_weight, t.keys.tokens[st.argmax].c_str(), st.argmax,
                        st.unmasked < t.m() ? ("; " + std::to_string(t.m() - st.unmasked) + " masked").c_str() : "");
 }
@@ -130,6 +139,7 @@ struct Chart {
     bool rotated = false;
     int logit_decimals = -1, weight_decimals = -1;  // -1: the numbers do not fit under/above the bars
     double top = 1.0;           // weight at plot0.y
+    double bottom = 0.0;        // weight at plot1.y: below 0 only for a low-rank variant's negative weights
     std::vector<int> order;     // key shown in each slot
 };
 
@@ -155,17 +165,22 @@ Chart layout_chart(const Trace& t, const HeadTrace& h, int q, const RowStats& st
     c.labels_top = c.plot1.y + 3;
     c.logits_top = c.labels_top + label_h;
     c.top = axis_top(st.max_weight);
+    if (st.min_weight < 0) c.bottom = -axis_top(-st.min_weight);
     c.order.resize(m);
     std::iota(c.order.begin(), c.order.end(), 0);
     if (sorted) std::stable_sort(c.order.begin(), c.order.end(), [&](int a, int b) { return weights[a] > weights[b]; });
     return c;
 }
 
-float weight_y(const Chart& c, double w) { return c.plot1.y - static_cast<float>(w / c.top) * (c.plot1.y - c.plot0.y); }
+float weight_y(const Chart& c, double w) {
+    return c.plot1.y - static_cast<float>((w - c.bottom) / (c.top - c.bottom)) * (c.plot1.y - c.plot0.y);
+}
 
-void draw_axis(ImDrawList* dl, const Chart& c, int unmasked) {
+void draw_axis(ImDrawList* dl, const Chart& c, const RowStats& st) {
     const ImU32 grid = ImGui::GetColorU32(ImGuiCol_Text, 0.15f), text = ImGui::GetColorU32(ImGuiCol_TextDisabled);
-    for (double v : {0.0, c.top / 2, c.top}) {
+    std::vector<double> ticks = {0.0, c.top / 2, c.top};
+    if (c.bottom < 0) ticks.push_back(c.bottom);
+    for (double v : ticks) {
         const float y = weight_y(c, v);
         dl->AddLine(ImVec2(c.plot0.x, y), ImVec2(c.plot1.x, y), grid);
         char buf[16];
@@ -173,8 +188,9 @@ void draw_axis(ImDrawList* dl, const Chart& c, int unmasked) {
         dl->AddText(ImVec2(c.plot0.x - 6 - ImGui::CalcTextSize(buf).x, y - ImGui::GetFontSize() * 0.5f), text, buf);
     }
     if (c.logit_decimals >= 0) dl->AddText(ImVec2(c.plot0.x - ImGui::CalcTextSize("logit").x - 6, c.logits_top), text, "logit");
+    if (!st.distribution) return;
     // Uniform attention, the reference the entropy is measured against.
-    const float y = weight_y(c, 1.0 / unmasked);
+    const float y = weight_y(c, 1.0 / st.unmasked);
     const ImU32 dash = ImGui::GetColorU32(ImGuiCol_Text, 0.45f);
     for (float x = c.plot0.x; x < c.plot1.x; x += 8) dl->AddLine(ImVec2(x, y), ImVec2(std::min(x + 4, c.plot1.x), y), dash);
 }
@@ -191,13 +207,14 @@ void draw_bars(ImDrawList* dl, const Trace& t, const HeadTrace& h, int q, const 
             continue;
         }
         const double w = h.attention(q, j);
-        const float y = weight_y(c, w);
-        dl->AddRectFilled(ImVec2(x0, std::min(y, c.plot1.y - 1)), ImVec2(x1, c.plot1.y), j == st.argmax ? kMaxBarColor : kBarColor);
+        const float y = weight_y(c, w), zero = weight_y(c, 0.0);
+        dl->AddRectFilled(ImVec2(x0, std::min(y, zero - 1)), ImVec2(x1, std::max(y, zero)), j == st.argmax ? kMaxBarColor : kBarColor);
         if (c.weight_decimals >= 0) {
             char buf[24];
             std::snprintf(buf, sizeof buf, "%.*f", c.weight_decimals, w);
             const float tw = ImGui::CalcTextSize(buf).x;
-            dl->AddText(ImVec2((x0 + x1 - tw) * 0.5f, y - ImGui::GetFontSize() - 1), ImGui::GetColorU32(ImGuiCol_Text), buf);
+            dl->AddText(ImVec2((x0 + x1 - tw) * 0.5f, std::min(y, zero) - ImGui::GetFontSize() - 1),
+                        ImGui::GetColorU32(ImGuiCol_Text), buf);
         }
     }
 }
@@ -238,7 +255,7 @@ int draw_chart(const Trace& t, const HeadTrace& h, int q, const RowStats& st, bo
     if (ImGui::IsItemHovered())
         slot = std::clamp(static_cast<int>((ImGui::GetIO().MousePos.x - c.plot0.x) / c.bar_w), 0, t.m() - 1);
     ImDrawList* dl = ImGui::GetWindowDrawList();
-    draw_axis(dl, c, st.unmasked);
+    draw_axis(dl, c, st);
     draw_bars(dl, t, h, q, c, st, slot);
     draw_labels(dl, t, h, q, c);
     ImGui::SetCursorScreenPos(ImVec2(origin.x, bottom + 2));
@@ -260,10 +277,21 @@ Edits draw_softmax_panel(const Trace& t, const Selection& sel, SoftmaxPanelState
                            q, t.query.tokens[q].c_str());
         return out;
     }
+    if (const char* formula = effective_weights_formula(t.inputs.variant.kind); *formula) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.62f, 0.25f, 1.0f));
+        const std::string note = std::string(name(t.inputs.variant.kind)) +
+                                 " is active: these bars are its effective weights, not a softmax: " + formula +
+                                 ". They can be negative, and a row need not sum to 1. The logits below are exact "
+                                 "attention's.";
+        ImGui::TextWrapped("%s", note.c_str());
+        note_text("softmax", note);
+        ImGui::PopStyleColor();
+    }
     const int key = draw_chart(t, h, q, st, state.sorted);
     draw_stats(t, st);
-    ImGui::TextDisabled("Head %d, query %d '%s'. Dashed: uniform 1/%d.%s Hover a bar for its formula.", sel.head, q,
-                        t.query.tokens[q].c_str(), st.unmasked, st.unmasked < t.m() ? " Hatched: masked, weight 0." : "");
+    ImGui::TextDisabled("Head %d, query %d '%s'.%s%s Hover a bar for its formula.", sel.head, q, t.query.tokens[q].c_str(),
+                        st.distribution ? (" Dashed: uniform 1/" + std::to_string(st.unmasked) + ".").c_str() : "",
+                        st.unmasked < t.m() ? " Hatched: masked, weight 0." : "");
     if (key >= 0) ImGui::SetTooltip("%s", explain_cell(t, layer, CellStage::Weight, sel.head, q, key).c_str());
     return out;
 }

@@ -362,6 +362,12 @@ std::vector<HeatmapPlacement> heatmaps_drawn_this_frame() {
     return g_placements.frame == ImGui::GetFrameCount() ? g_placements.list : std::vector<HeatmapPlacement>{};
 }
 
+void color_weights(HeatmapStyle& style, const Matrix& weights) {
+    if (weights.size() == 0 || (weights.minCoeff() >= 0.0 && weights.maxCoeff() <= 1.0)) return;
+    const HeatmapStyle d = diverging_style(weights);
+    style.map = d.map, style.lo = d.lo, style.hi = d.hi;
+}
+
 HeatmapStyle diverging_style(const Matrix& values) {
     double r = 0.0;
     for (int i = 0; i < values.size(); ++i)

@@ -82,6 +82,10 @@ struct HeatmapPlacement {
 };
 std::vector<HeatmapPlacement> heatmaps_drawn_this_frame();
 
+// Attention weights: viridis over 0..1 (the default style); weights outside 0..1 (a low-rank
+// variant's effective weights) get the diverging colormap instead, so that no value is clipped.
+void color_weights(HeatmapStyle& style, const Matrix& weights);
+
 // Signed values: the diverging colormap, symmetric around zero out to the largest finite
 // |value| (1 when every value is zero).
 HeatmapStyle diverging_style(const Matrix& values);

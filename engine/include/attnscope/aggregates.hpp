@@ -23,6 +23,11 @@ struct RowStats {
     int unmasked = 0;         // keys the query may attend to
     int argmax = -1;          // the heaviest key; -1 when every key is masked
     double max_weight = 0.0;
+    double min_weight = 0.0;  // over the unmasked keys
+    double sum = 0.0;         // of the unmasked weights
+    // The weights form a distribution (finite, none below 0, summing to 1 within 1e-6): a softmax
+    // row does; a low-rank variant's effective row need not. Entropy is defined only then (else NaN).
+    bool distribution = false;
     double entropy_bits = 0.0;
 };
 RowStats row_stats(const Matrix& attention, const MaskMatrix& allowed, int row);

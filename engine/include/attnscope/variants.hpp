@@ -24,6 +24,9 @@ const char* name(VariantKind v);  // dense, local, strided, fixed, bigbird, topk
 VariantKind parse_variant(std::string_view s);
 bool is_sparse(VariantKind v);    // local, strided, fixed, bigbird, topk
 bool is_low_rank(VariantKind v);  // linformer, nystrom, performer, svd
+// How a low-rank variant makes the weights it applies to V (its effective matrix), in symbols;
+// empty for the others, whose weights are a softmax.
+const char* effective_weights_formula(VariantKind v);
 
 // Every variant's parameters; each variant reads only its own.
 struct VariantParams {
