@@ -24,19 +24,21 @@ namespace attnscope::gui {
 namespace {
 
 // Left/Right arrows step through the forward pass unless a text field has the keyboard.
-Edits keyboard_edits(const AppState& app) {
+Edits keyboard_edits(const GuiWindow& window, AppState& app) {
     Edits e;
-    if (ImGui::GetIO().WantTextInput) return e;
+    const ImGuiIO& io = ImGui::GetIO();
+    if (io.WantTextInput) return e;  // a text field has its own undo and arrow keys
+    if (io.KeyCtrl && window.key_pressed(ImGuiKey_Z)) io.KeyShift ? redo(app) : undo(app);
     const bool model = app.trace && app.trace->has_model();
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow))) e.step = step_after(app.selection.step, 1, model);
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow))) e.step = step_after(app.selection.step, -1, model);
+    if (window.key_pressed(ImGuiKey_RightArrow)) e.step = step_after(app.selection.step, 1, model);
+    if (window.key_pressed(ImGuiKey_LeftArrow)) e.step = step_after(app.selection.step, -1, model);
     return e;
 }
 
 void frame(GuiWindow& window, AppState& app, const FrameLayout& layout) {
     poll_run(app);
     window.begin_frame(app);
-    apply(app, keyboard_edits(app));
+    apply(app, keyboard_edits(window, app));
     draw_frame(app, layout);
 }
 
@@ -91,6 +93,9 @@ std::string layout_to_json(const AppState& app, int w, int h) {
                           {"arranged", app.layout.arranged},
                           {"welcome", app.layout.welcome},
                           {"text", app.inputs.text},
+                          {"edits", app.inputs.edits.size()},
+                          {"undo", app.undo.size()},
+                          {"redo", app.redo.size()},
                           {"selection",
                            {{"step", step_info(app.selection.step).id},
                             {"layer", app.selection.layer},

@@ -88,6 +88,10 @@ void apply(AppState& app, const Edits& edits) {
         if (find_panel(id)) panel_open(app, id) = true;
     const bool new_inputs = edits.inputs && !(*edits.inputs == app.inputs);
     if (new_inputs) {
+        constexpr std::size_t kUndoDepth = 200;
+        app.undo.push_back(std::move(app.inputs));
+        if (app.undo.size() > kUndoDepth) app.undo.erase(app.undo.begin());
+        app.redo.clear();
         app.inputs = *edits.inputs;
         panel_state<InputPanelState>(app, "input").synced = false;  // its text boxes show the new text, e.g. after a session load
     }
@@ -100,5 +104,22 @@ void apply(AppState& app, const Edits& edits) {
     if (new_inputs || edits.compared || compare_opened) request_run(app);
     clamp_selection(app);
 }
+
+namespace {
+
+bool step_history(AppState& app, std::vector<Inputs>& from, std::vector<Inputs>& to) {
+    if (from.empty()) return false;
+    to.push_back(std::move(app.inputs));
+    app.inputs = std::move(from.back());
+    from.pop_back();
+    panel_state<InputPanelState>(app, "input").synced = false;
+    request_run(app);
+    return true;
+}
+
+}  // namespace
+
+bool undo(AppState& app) { return step_history(app, app.undo, app.redo); }
+bool redo(AppState& app) { return step_history(app, app.redo, app.undo); }
 
 }  // namespace attnscope::gui

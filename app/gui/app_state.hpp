@@ -30,6 +30,7 @@ struct AppState {
     std::vector<PanelSlot> panel_slots = make_panel_slots();  // open flags and states, in panels() order
     Theme theme = Theme::Dark;
     LayoutState layout;           // the workspace and where its windows are
+    std::vector<Inputs> undo, redo;  // earlier inputs (newest last), and those undone
 };
 
 // Panel `id`'s open flag and state (State must be the type its row in panel_list.cpp makes).
@@ -54,8 +55,12 @@ void request_run(AppState& app);
 bool poll_run(AppState& app);
 // request_run, then waits for it (start-up, screenshots and tests).
 void rerun(AppState& app);
-// Applies a frame's edits: new inputs request a run; the view (layer, head, query, step) changes at
-// once and never recomputes; selections are clamped to the trace.
+// Applies a frame's edits: new inputs request a run (the old ones go on the undo list); the view
+// (layer, head, query, step) changes at once and never recomputes; selections are clamped to the trace.
 void apply(AppState& app, const Edits& edits);
+// Ctrl+Z and Ctrl+Shift+Z: back to the inputs before the last change, or forward again. False
+// when there is nothing to undo (redo).
+bool undo(AppState& app);
+bool redo(AppState& app);
 
 }  // namespace attnscope::gui

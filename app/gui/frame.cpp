@@ -65,6 +65,11 @@ Edits variant_banner(const Trace& t) {
 float draw_menu(AppState& app) {
     if (!ImGui::BeginMainMenuBar()) return 0.0f;
     const float height = ImGui::GetWindowHeight();
+    if (ImGui::BeginMenu("Edit")) {
+        if (ImGui::MenuItem("Undo", "Ctrl+Z", false, !app.undo.empty())) undo(app);
+        if (ImGui::MenuItem("Redo", "Ctrl+Shift+Z", false, !app.redo.empty())) redo(app);
+        ImGui::EndMenu();
+    }
     const bool view = ImGui::BeginMenu("View");
     note_target("View");
     if (view) {

@@ -24,6 +24,27 @@ namespace {
 
 constexpr float kBaseFontPixels = 16.0f;
 
+// Keys, the main thread's only. ImGui 1.86 reads key state once a frame, so a key pressed and
+// released between two frames would never be seen down: releases that follow a press not yet
+// seen by a frame wait for the next frame.
+struct DeferredRelease {
+    int key, scancode, mods;
+};
+std::vector<int> g_presses;                  // GLFW keys pressed (or repeated) since the frame began
+std::vector<DeferredRelease> g_releases;     // releases of those keys: due at the frame after next
+std::vector<DeferredRelease> g_due;          // releases to deliver before the next NewFrame
+
+void on_key(GLFWwindow* window, int key, int scancode, int action, int mods) {
+    if (action != GLFW_RELEASE) g_presses.push_back(key);
+    // Any release after a press not yet seen waits, modifiers included (xdotool's ctrl+z may release
+    // ctrl in the same instant as z).
+    if (action == GLFW_RELEASE && (!g_presses.empty() || !g_releases.empty())) {
+        g_releases.push_back({key, scancode, mods});
+        return;
+    }
+    ImGui_ImplGlfw_KeyCallback(window, key, scancode, action, mods);
+}
+
 std::string layout_file() {
     const char* xdg = std::getenv("XDG_CONFIG_HOME");
     const char* home = std::getenv("HOME");
@@ -77,6 +98,7 @@ GuiWindow::GuiWindow(const WindowOptions& options) {
     apply_theme(theme_);
     ImGui::GetStyle().ScaleAllSizes(scale_);
     ImGui_ImplGlfw_InitForOpenGL(window_, true);
+    glfwSetKeyCallback(window_, on_key);  // in place of ImGui's, which it calls
     ImGui_ImplOpenGL3_Init("#version 430 core");
     fonts_.rebuild("", kBaseFontPixels * scale_);
     colormaps_ = std::make_unique<ColormapPass>();
@@ -92,6 +114,11 @@ GuiWindow::~GuiWindow() {
 }
 
 bool GuiWindow::should_close() const { return glfwWindowShouldClose(window_); }
+
+bool GuiWindow::key_pressed(int key) const {
+    const int glfw_key = ImGui::GetKeyIndex(key);  // the backend maps ImGuiKey to GLFW keys
+    return std::find(pressed_.begin(), pressed_.end(), glfw_key) != pressed_.end();
+}
 
 void GuiWindow::wait_for_next_frame() {
     // ImGui settles an input over a few frames; hover tooltips appear after a still moment.
@@ -113,6 +140,8 @@ void GuiWindow::wait_for_next_frame() {
 
 void GuiWindow::begin_frame(const AppState& app) {
     glfwPollEvents();
+    pressed_ = std::move(g_presses);
+    g_presses.clear();
     const std::string text = all_text(app);
     if (fonts_.needs(text)) {
         fonts_.rebuild(text, kBaseFontPixels * scale_);
@@ -127,7 +156,11 @@ void GuiWindow::begin_frame(const AppState& app) {
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
     if (!mouse_) ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+    // Releases held back last frame, before this NewFrame (which computes the modifier flags).
+    for (const DeferredRelease& r : g_due) ImGui_ImplGlfw_KeyCallback(window_, r.key, r.scancode, GLFW_RELEASE, r.mods);
     ImGui::NewFrame();
+    g_due = std::move(g_releases);
+    g_releases.clear();
 }
 
 void GuiWindow::draw() {

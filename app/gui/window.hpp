@@ -34,6 +34,9 @@ public:
     // input comes. A caret in a text field blinks at 2 Hz.
     void wait_for_next_frame();
     void begin_frame(const AppState& app);  // events, fonts for new characters, theme
+    // Whether `key` (an ImGuiKey) went down, or repeated, since the last frame began: a press and
+    // release quicker than a frame still counts (ImGui 1.86 would miss it).
+    bool key_pressed(int key) const;
     void end_frame();                       // draws and presents
     // Like end_frame, and returns the frame as RGBA rows, top row first.
     std::vector<unsigned char> end_frame_captured(int& width, int& height);
@@ -45,6 +48,7 @@ private:
     Fonts fonts_;
     float scale_ = 1.0f;
     bool mouse_ = true;
+    std::vector<int> pressed_;  // GLFW keys pressed since the last frame began
     Theme theme_ = Theme::Dark;
     double last_input_ = 0;       // glfwGetTime() of the last wake by an event
     int frames_since_input_ = 0;

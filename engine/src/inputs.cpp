@@ -77,14 +77,16 @@ void validate(const Inputs& in) {
         throw Error(std::string(name(in.pe)) + " biases attention by the distance between positions of one text; "
                     "cross-attention has two: use pe none, sinusoidal, learned or rope");
     validate_variant(in);
-    for (const Edit& e : in.edits) {
-        if (!std::isfinite(e.value))
-            throw Error("edit " + e.matrix + "[" + std::to_string(e.row) + "," + std::to_string(e.col) + "] = " +
-                        std::to_string(e.value) + " is not a finite number: enter a finite value");
-        if (std::abs(e.value) > kMaxEditMagnitude)
-            throw Error("edit " + e.matrix + "[" + std::to_string(e.row) + "," + std::to_string(e.col) +
-                        "] is too large: keep edited values within +-1e6");
-    }
+    for (const Edit& e : in.edits) check_edit_value(e);
+}
+
+void check_edit_value(const Edit& e) {
+    if (!std::isfinite(e.value))
+        throw Error("edit " + e.matrix + "[" + std::to_string(e.row) + "," + std::to_string(e.col) + "] = " +
+                    std::to_string(e.value) + " is not a finite number: enter a finite value");
+    if (std::abs(e.value) > kMaxEditMagnitude)
+        throw Error("edit " + e.matrix + "[" + std::to_string(e.row) + "," + std::to_string(e.col) +
+                    "] is too large: keep edited values within +-1e6");
 }
 
 Edit parse_edit(const std::string& spec) {

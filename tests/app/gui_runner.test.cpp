@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -220,4 +221,43 @@ TEST_CASE("gui workspaces: each tiles its panels, and any panel opened beside th
     for (std::size_t i = 0; i < gui::panels().size(); ++i)
         REQUIRE(app.panel_slots[i].open == gui::in_workspace(gui::workspaces()[3], gui::panels()[i].id));
     REQUIRE(app.layout.retile);
+}
+
+TEST_CASE("gui undo: Ctrl+Z steps back through the inputs, Ctrl+Shift+Z forward; a new change drops the redo list", "[gui]") {
+    gui::AppState app;
+    const Inputs original = app.inputs;
+    auto set_text = [&](const std::string& text) {
+        gui::Edits e;
+        e.inputs = app.inputs;
+        e.inputs->text = text;
+        gui::apply(app, e);
+    };
+    set_text("one");
+    gui::Edits cell = gui::edit_cell(app.inputs, "W_Q", 0, 0, 0.5);
+    gui::apply(app, cell);
+    REQUIRE(app.inputs.edits.size() == 1);
+    REQUIRE(gui::undo(app));
+    CHECK(app.inputs.edits.empty());
+    CHECK(app.inputs.text == "one");
+    REQUIRE(gui::undo(app));
+    CHECK(app.inputs == original);
+    CHECK_FALSE(gui::undo(app));  // nothing older
+    REQUIRE(gui::redo(app));
+    CHECK(app.inputs.text == "one");
+    REQUIRE(gui::redo(app));
+    CHECK(app.inputs.edits.size() == 1);
+    CHECK_FALSE(gui::redo(app));
+    REQUIRE(gui::undo(app));
+    set_text("two");  // a new change: what was undone cannot come back
+    CHECK_FALSE(gui::redo(app));
+    REQUIRE(gui::undo(app));
+    CHECK(app.inputs.text == "one");
+    CHECK(app.inputs.edits.empty());
+    app.runner->wait_idle();
+}
+
+TEST_CASE("gui edits: a value the engine refuses is refused before it is recorded", "[gui]") {
+    CHECK_THROWS_WITH(check_edit_value({"W_Q", 1, 2, std::nan("")}), Catch::Contains("not a finite number"));
+    CHECK_THROWS_WITH(check_edit_value({"W_Q", 1, 2, 1e9}), Catch::Contains("within +-1e6"));
+    CHECK_NOTHROW(check_edit_value({"W_Q", 1, 2, -1e6}));
 }

@@ -9,7 +9,8 @@ usage: gui_use.py ATTNSCOPE OUT_DIR    (exit 77 when Xvfb or xdotool is missing)
 Checks: first launch shows the menu bar, the welcome card and non-overlapping windows that fill
 the screen below the menu bar; the app idles (CPU over 10 s, printed, under 5% of one core; the
 target is 2%); the welcome card closes; each workspace opens from the menu bar, tiled; the
-arrow keys step; a resize to 1280 x 720 re-tiles; a restart remembers the workspace and that the
+arrow keys step; a matrix cell records nothing for an unchanged value, refuses 1e400 and 1e9 in place and takes 0.5, which Ctrl+Z undoes and
+Ctrl+Shift+Z redoes; a resize to 1280 x 720 re-tiles; a restart remembers the workspace and that the
 welcome card was dismissed.
 """
 import json
@@ -27,8 +28,17 @@ from PIL import Image
 IDLE_LIMIT = 5.0  # percent of one core over 10 s (target 2%; the CI machine is shared and noisy)
 
 
+FAILURE_SHOT = {}  # display and path: what the screen showed when a check failed
+
+
 def fail(message):
     print("FAIL:", message)
+    if FAILURE_SHOT:
+        try:
+            screenshot(FAILURE_SHOT["display"], FAILURE_SHOT["path"])
+            print("the screen then:", FAILURE_SHOT["path"])
+        except Exception as e:  # the failure itself matters more
+            print("no screenshot:", e)
     sys.exit(1)
 
 
@@ -50,6 +60,8 @@ def start_xvfb(width, height):
 def screenshot(display, path):
     """xwd -root, decoded here (XWD: a big-endian header, a colour table, then 32-bit pixels)."""
     raw = subprocess.run(["xwd", "-root", "-silent", "-display", display], check=True, capture_output=True).stdout
+    if len(raw) < 100:
+        raise RuntimeError("xwd gave no image")
     fields = struct.unpack(">25I", raw[:100])
     header_size, width, height = fields[0], fields[4], fields[5]
     byte_order, bits_per_pixel, bytes_per_line, ncolors = fields[7], fields[11], fields[12], fields[19]
@@ -77,7 +89,8 @@ class App:
         with open(self.layout_path) as f:
             return json.load(f)
 
-    def wait_for(self, what, predicate, timeout=90):
+    def wait_for(self, what, predicate, timeout=90, or_none=False):
+        """The layout once predicate holds; after timeout, a failure (or None with or_none)."""
         end = time.time() + timeout
         while time.time() < end:
             if self.proc.poll() is not None:
@@ -90,16 +103,19 @@ class App:
             except (OSError, ValueError):
                 pass
             time.sleep(0.2)
+        if or_none:
+            return None
         fail(f"timed out waiting for {what}")
 
     def xdotool(self, *args):
         subprocess.run(["xdotool", *map(str, args)], check=True, env=dict(os.environ, DISPLAY=self.display))
 
     def key(self, name):
-        """A key held as a hand holds it (ImGui 1.86 misses a press and release within one frame)."""
-        self.xdotool("keydown", name)
-        time.sleep(0.1)
-        self.xdotool("keyup", name)
+        """A key pressed and released at once, as xdotool does: the app must still see it."""
+        self.xdotool("key", name)
+
+    def has_target(self, label):
+        return lambda layout: any(t["label"] == label for t in layout["targets"])
 
     def click(self, label):
         targets = {t["label"]: t for t in self.layout()["targets"]}
@@ -159,6 +175,7 @@ def main():
     home = tempfile.mkdtemp(prefix="attnscope-home-")
     layout_path = os.path.join(out, "layout.json")
     xvfb, display = start_xvfb(1920, 1200)
+    FAILURE_SHOT.update(display=display, path=os.path.join(out, "failure.png"))
     app = None
     try:
         # First launch, on a fresh home directory.
@@ -221,6 +238,62 @@ def main():
         app.key("Left")
         app.wait_for("a step back (Left)", lambda l: l["selection"]["step"] == steps[1], 20)
         print("arrow keys: Right, Right, Left stepped", " -> ".join(steps + [steps[1]]))
+
+        # Edit a cell of the Matrices panel: nan and 1e9 are refused in place and not recorded; 0.5
+        # is set; Ctrl+Z takes it back, Ctrl+Shift+Z sets it again.
+        matrix = next((h for h in app.layout()["heatmaps"] if h["id"] == "matrix"), None)
+        if not matrix:
+            fail("the Matrices panel shows no matrix")
+        cell_w = (matrix["x1"] - matrix["x0"]) / matrix["cols"]
+        cell_h = (matrix["y1"] - matrix["y0"]) / matrix["rows"]
+        editor = app.has_target("Matrices: cell value")
+
+        def enter_value(text):
+            """Opens the editor of cell (0, 0) afresh, types `text` over its value and presses Enter."""
+            if editor(app.layout()):
+                app.key("Escape")
+                app.wait_for("the cell editor to close", lambda l: not editor(l), 20)
+            app.xdotool("mousemove", int(matrix["x0"] + cell_w / 2), int(matrix["y0"] + cell_h / 2))
+            time.sleep(0.2)
+            app.xdotool("click", 1)
+            app.wait_for("the cell editor", editor, 20)
+            time.sleep(0.3)
+            app.click("Matrices: cell value")  # into the field, as a hand would
+            time.sleep(0.3)
+            app.key("ctrl+a")
+            app.xdotool("type", "--delay", "50", text)
+            app.key("Return")
+
+        def enter_until(text, what, predicate):
+            """Synthetic clicks into a just-opened popup now and then miss its field (as a hurried
+            hand can): try up to three times, then fail."""
+            for _ in range(3):
+                enter_value(text)
+                if app.wait_for(what, predicate, 6, or_none=True):
+                    return
+            fail(f"timed out waiting for {what}")
+
+        # The field takes digits, signs and exponents only: "nan" cannot be typed, and Enter on the
+        # unchanged value records nothing (the editor closes).
+        enter_until("nan", "the editor to close on the unchanged value", lambda l: not editor(l))
+        if app.layout()["edits"] != 0:
+            fail("Enter on the unchanged value recorded an edit")
+        print("cell editor: 'nan' cannot be typed; Enter on the unchanged value records nothing")
+        for bad, why in (("1e400", "not a finite number"), ("1e9", "within +-1e6")):
+            enter_until(bad, f"{bad} refused", lambda l: any(why in t["text"] for t in l["texts"]))
+            if app.layout()["edits"] != 0:
+                fail(f"the refused value {bad} was recorded as an edit")
+            print(f"cell editor: {bad} refused in place ({why}), nothing recorded")
+        enter_until("0.5", "the edit of 0.5", lambda l: l["edits"] == 1)
+        app.xdotool("mousemove", 960, 10)
+        app.key("ctrl+z")
+        app.wait_for("Ctrl+Z to undo the edit", lambda l: l["edits"] == 0, 20)
+        app.key("ctrl+shift+z")
+        undone = app.layout()
+        if undone["redo"] < 1:
+            fail(f"nothing to redo after Ctrl+Z: {undone['undo']} undo, {undone['redo']} redo")
+        app.wait_for("Ctrl+Shift+Z to redo it", lambda l: l["edits"] == 1, 20)
+        print("cell editor: 0.5 set; Ctrl+Z undid it, Ctrl+Shift+Z redid it")
 
         # A smaller screen re-tiles.
         app.xdotool("windowsize", window[0], 1280, 720)

@@ -11,6 +11,8 @@
 
 #include "attnscope/positional.hpp"
 #include "gui/formulas.hpp"
+#include "gui/widgets/texts_drawn.hpp"
+#include "attnscope/error.hpp"
 
 namespace attnscope::gui {
 namespace {
@@ -201,6 +203,7 @@ void open_editor(const Trace& t, const LayerTrace& layer, const Shown& s, int r,
     ed = CellEditor{};
     ed.matrix = s.edit_name, ed.row = r, ed.col = col, ed.focus = true;
     ed.value = s.per_head ? (s.qkv == 'Q' ? layer.Q : s.qkv == 'K' ? layer.K : layer.V)(r, col) : (*s.values)(r, c);
+    ed.shown = ed.value;
     if (s.per_head)
         ed.note = "This sets " + at(s.edit_name, r, col) + ", column " + std::to_string(c) + " of head " +
                   std::to_string(col / t.d_head) + ".";
@@ -223,13 +226,33 @@ Edits draw_editor(const Trace& t, CellEditor& ed) {
         ImGui::TextDisabled("%s", ed.note.c_str());
         ImGui::PopTextWrapPos();
     }
-    if (ed.focus) ImGui::SetKeyboardFocusHere(), ed.focus = false;
+    if (ed.focus) ImGui::SetKeyboardFocusHere();  // until the field has it: the click that opened us may take a frame
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-    const bool enter = ImGui::InputDouble("##value", &ed.value, 0.0, 0.0, "%.6g", ImGuiInputTextFlags_EnterReturnsTrue);
+    constexpr const char* kFormat = "%.6g";  // also what "unchanged" means below
+    const bool enter = ImGui::InputDouble("##value", &ed.value, 0.0, 0.0, kFormat, ImGuiInputTextFlags_EnterReturnsTrue);
+    if (ImGui::IsItemActive()) ed.focus = false;
+    note_target("Matrices: cell value");
     ImGui::SameLine();
     if (enter || ImGui::Button("Set")) {
-        out = edit_cell(t.inputs, ed.matrix, ed.row, ed.col, ed.value);
-        ImGui::CloseCurrentPopup();
+        try {  // a value the engine would refuse is refused here, and never recorded
+            check_edit_value({ed.matrix, ed.row, ed.col, ed.value});
+            // The field shows 6 digits: Enter on them unchanged gives back the shown value, not an edit.
+            char typed[32], shown[32];
+            std::snprintf(typed, sizeof typed, kFormat, ed.value);
+            std::snprintf(shown, sizeof shown, kFormat, ed.shown);
+            if (std::string(typed) != shown) out = edit_cell(t.inputs, ed.matrix, ed.row, ed.col, ed.value);
+            ed.refused.clear();
+            ImGui::CloseCurrentPopup();
+        } catch (const Error& e) {
+            ed.refused = e.what();
+            ed.focus = true;
+        }
+    }
+    if (!ed.refused.empty()) {
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 22);
+        ImGui::TextColored(ImVec4(1.0f, 0.35f, 0.35f, 1.0f), "%s", ed.refused.c_str());
+        ImGui::PopTextWrapPos();
+        note_text("matrices", ed.refused);
     }
     if (find_edit(t.inputs, ed.matrix, ed.row, ed.col)) {
         ImGui::SameLine();
@@ -241,6 +264,7 @@ Edits draw_editor(const Trace& t, CellEditor& ed) {
         }
     }
     ImGui::TextDisabled("Enter sets it, Esc cancels.");
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false)) ImGui::CloseCurrentPopup();
     ImGui::EndPopup();
     return out;
 }

@@ -17,8 +17,10 @@ struct CellEditor {
     std::string matrix;
     int row = 0, col = 0;
     double value = 0.0;
+    double shown = 0.0;     // the cell's value when the editor opened: setting it again records nothing
     std::string note;       // shown in the popup, e.g. that a Q_h cell is edited before RoPE
     bool focus = false;     // put the keyboard in the field when the popup opens
+    std::string refused;    // why the value typed was not set (not finite, too large)
 };
 
 struct MatricesPanelState {

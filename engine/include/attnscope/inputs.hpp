@@ -46,6 +46,8 @@ struct Inputs {
 
 // Throws Error naming the bad field and a fix. run() calls it first.
 void validate(const Inputs& inputs);
+// The part of validate() that needs only the edit: a finite value within +-1e6. Throws Error.
+void check_edit_value(const Edit& edit);
 
 // Parses "W_Q[2,3]=0.5" (the CLI's --set syntax).
 Edit parse_edit(const std::string& spec);
