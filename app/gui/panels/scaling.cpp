@@ -300,8 +300,9 @@ Edits draw_scaling_panel(ScalingPanelState& state) {
         ImGui::SameLine();
     }
     char progress[64];
+    const bool cancelled = state.job->was_cancelled();
     std::snprintf(progress, sizeof progress, "%s %.0f%%",
-                  running ? (state.job->was_cancelled() ? "cancelling" : "running") : "done",
+                  running ? (cancelled ? "cancelling" : "running") : (cancelled ? "cancelled at" : "done"),
                   100 * state.job->progress());
     ImGui::ProgressBar(running || state.results ? static_cast<float>(state.job->progress()) : 0.0f, ImVec2(-1, 0),
                        state.results ? progress : "not run yet");
