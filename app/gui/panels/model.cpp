@@ -170,7 +170,8 @@ void draw_lines(const Trace& t, const Matrix& weights, const Selection& sel, flo
     const int n = t.n();
     const float font = ImGui::GetFontSize();
     const float row = std::max(std::min(height / n, font * 1.4f), 2.0f);
-    const float text_w = font * 7, width = std::min(ImGui::GetContentRegionAvail().x, font * 28);
+    // A narrow panel narrows the label columns (labels are cut at their edge) before the lines.
+    const float width = std::min(ImGui::GetContentRegionAvail().x, font * 28), text_w = std::min(font * 7, width * 0.3f);
     const ImVec2 p = ImGui::GetCursorScreenPos();
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImU32 ink = ImGui::GetColorU32(ImGuiCol_Text);
@@ -179,8 +180,12 @@ void draw_lines(const Trace& t, const Matrix& weights, const Selection& sel, flo
         const float y = p.y + (i + 0.5f) * row;
         if (row >= font * 0.8f) {
             const char* s = t.query.tokens[i].c_str();
+            dl->PushClipRect(ImVec2(p.x, y - font), ImVec2(left_x - 4, y + font), true);
             dl->AddText(ImVec2(left_x - 6 - ImGui::CalcTextSize(s).x, y - font * 0.5f), ink, s);
+            dl->PopClipRect();
+            dl->PushClipRect(ImVec2(right_x + 4, y - font), ImVec2(p.x + width, y + font), true);
             dl->AddText(ImVec2(right_x + 6, y - font * 0.5f), i == sel.query ? kAccent : ink, s);
+            dl->PopClipRect();
         }
         for (int j = 0; j < n; ++j) {
             const double w = weights(i, j);
