@@ -154,11 +154,7 @@ void render_screenshot(AppState app, const RenderRequest& req) {
     if (!req.workspace.empty()) {
         const Workspace* w = find_workspace(req.workspace);
         if (!w) throw Error("unknown workspace '" + req.workspace + "': choose from " + workspace_ids());
-        const std::vector<bool> extra = [&] {  // panels the other options opened (a lesson, a sweep)
-            std::vector<bool> open;
-            for (const PanelSlot& slot : app.panel_slots) open.push_back(slot.open);
-            return open;
-        }();
+        const std::vector<bool> extra = open_flags(app);  // panels the other options opened (a lesson, a sweep)
         open_workspace(app, workspace_index(w->id));
         for (std::size_t i = 0; i < extra.size(); ++i)
             if (extra[i] && !in_workspace(workspaces().front(), panels()[i].id)) app.panel_slots[i].open = true;

@@ -40,6 +40,12 @@ PanelSlot& panel_slot(AppState& app, std::string_view id) {
     return const_cast<PanelSlot&>(panel_slot(static_cast<const AppState&>(app), id));
 }
 
+std::vector<bool> open_flags(const AppState& app) {
+    std::vector<bool> open;
+    for (const PanelSlot& slot : app.panel_slots) open.push_back(slot.open);
+    return open;
+}
+
 void request_run(AppState& app) {
     RunRequest r;
     r.inputs = app.inputs;

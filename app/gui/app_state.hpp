@@ -48,6 +48,9 @@ const State& panel_state(const AppState& app, std::string_view id) {
     return *static_cast<const State*>(panel_slot(app, id).state.get());
 }
 
+// Each panel's open flag, in panels() order.
+std::vector<bool> open_flags(const AppState& app);
+
 // Asks the runner for a trace of app.inputs (and the compared variants while Compare is open).
 void request_run(AppState& app);
 // Takes a finished run into app: its trace replaces the shown one, or its error is shown beside

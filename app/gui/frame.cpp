@@ -20,6 +20,11 @@ Rect work_area(float menu_height) {
     return {vp->Pos.x, vp->Pos.y + menu_height, vp->Pos.x + vp->Size.x, vp->Pos.y + vp->Size.y};
 }
 
+// More than a pixel apart on any side (ImGui rounds window places to pixels).
+bool moved(const Rect& a, const Rect& b) {
+    return std::abs(a.x0 - b.x0) > 1 || std::abs(a.y0 - b.y0) > 1 || std::abs(a.x1 - b.x1) > 1 || std::abs(a.y1 - b.y1) > 1;
+}
+
 void place_window(const Rect& r, ImGuiCond cond) {
     ImGui::SetNextWindowPos(ImVec2(r.x0, r.y0), cond);
     ImGui::SetNextWindowSize(ImVec2(r.x1 - r.x0, r.y1 - r.y0), cond);
@@ -150,8 +155,7 @@ void draw_frame(AppState& app, const FrameLayout& layout) {
     LayoutState& place = app.layout;
     place.menu_height = draw_menu(app);
     const Rect area = work_area(place.menu_height);
-    std::vector<bool> open;
-    for (const PanelSlot& slot : app.panel_slots) open.push_back(slot.open);
+    const std::vector<bool> open = open_flags(app);
     // Tile again when the window's size or the set of open panels changed, unless the user arranged them.
     const bool resized = area.x1 - area.x0 != place.width || area.y1 - area.y0 != place.height;
     bool opened_or_closed = place.placed.size() != open.size();
@@ -181,10 +185,7 @@ void draw_frame(AppState& app, const FrameLayout& layout) {
         // A window no longer where the layout put it was moved or resized by the user.
         const ImVec2 pos = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
         const Rect now{pos.x, pos.y, pos.x + size.x, pos.y + size.y};
-        if (const std::optional<Rect>& was = place.placed[i];
-            was && (std::abs(was->x0 - now.x0) > 1 || std::abs(was->y0 - now.y0) > 1 || std::abs(was->x1 - now.x1) > 1 ||
-                    std::abs(was->y1 - now.y1) > 1))
-            place.arranged = true;
+        if (place.placed[i] && moved(*place.placed[i], now)) place.arranged = true;
         place.placed[i] = now;
         if (visible) {
             if (current) step_banner(app.selection.step, app.trace && app.trace->has_model());

@@ -3,7 +3,6 @@
 #include <imgui.h>
 
 #include "gui/panels/lessons.hpp"
-#include "gui/panels/model.hpp"
 #include "gui/widgets/texts_drawn.hpp"
 
 namespace attnscope::gui {
