@@ -62,7 +62,7 @@ void print_row(std::ostream& os, const BenchRow& r) {
       << std::setw(9) << 100 * r.cpu_fraction_of_peak << std::setw(10) << megabytes(r.peak_bytes) << std::setw(11)
       << megabytes(r.scratch_bytes) << std::setw(9) << megabytes(r.rss_delta_bytes);
     if (r.error >= 0) s << "   error vs fast " << std::scientific << std::setprecision(1) << r.error;
-    if (r.over_budget) s << "   over budget: dropped";
+    if (r.over_budget) s << "   over budget: longer lengths not run";
     os << s.str() << "\n" << std::flush;
 }
 

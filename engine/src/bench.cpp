@@ -347,7 +347,11 @@ SweepResult run_sweep(const BenchConfig& o, const FmaPeak& peak, const SweepHook
             }
             ++done, progress();
             if (row.over_budget) {
-                note({variant, n, true, "one run took longer than the budget", row.times.back(), false});
+                // n itself was measured (and is plotted); the lengths after it are the ones dropped.
+                if (ni + 1 < o.sizes.size())
+                    note({variant, o.sizes[ni + 1], true,
+                          "n = " + std::to_string(n) + " took longer than the budget, so longer lengths were not run",
+                          row.times.back(), false});
                 give_up_variant();
                 break;
             }

@@ -118,13 +118,21 @@ TEST_CASE("run_sweep reports rows as they come, in order, with progress, and hon
         REQUIRE(r.peak_bytes == r.io_bytes + r.scratch_bytes);
     }
 
-    // A budget no run can meet: each variant is measured once, then dropped.
+    // A budget no run can meet: each variant is measured once at n = 32 (a real row), and the
+    // note names the first length that was not run, never the one that was measured.
     BenchConfig tight = c;
     tight.budget = 1e-12;
     const as::SweepResult dropped = as::run_sweep(tight, peak);
     REQUIRE(dropped.rows.size() == 2);
+    for (const as::BenchRow& r : dropped.rows) REQUIRE((r.n == 32 && r.over_budget));
     REQUIRE(dropped.notes.size() == 2);
-    for (const as::BenchNote& n : dropped.notes) REQUIRE((n.dropped && n.n == 32 && n.seconds > 1e-12));
+    for (const as::BenchNote& n : dropped.notes) REQUIRE((n.dropped && n.n == 64 && n.seconds > 1e-12));
+    for (const as::BenchNote& n : dropped.notes)
+        for (const as::BenchRow& r : dropped.rows) REQUIRE((r.variant != n.variant || r.n != n.n));
+    // Over the budget at the last length: nothing was dropped, so nothing is noted.
+    BenchConfig last = tight;
+    last.sizes = {32};
+    REQUIRE(as::run_sweep(last, peak).notes.empty());
 
     // Cancelled after the first row: nothing more is measured.
     int rows = 0;
