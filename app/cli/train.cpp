@@ -75,20 +75,6 @@ std::string read_corpus(const std::vector<std::string>& paths) {
     return text;
 }
 
-// Synthetic tasks' tokenizer: symbol k is the letter 'a' + k and SEP is '|', one byte each with no
-// merges, so "abcdefgh|hgfedcb" encodes to the task's ids. A byte-level vocabulary must spell every
-// byte, so the other bytes follow with ids past the model's vocabulary (text using them is refused).
-BpeVocabulary letters_vocabulary(const train::Task& task) {
-    BpeVocabulary v;
-    for (int k = 0; k < task.symbols; ++k) v.tokens.push_back(std::string(1, static_cast<char>('a' + k)));
-    if (task.vocab_size() > task.symbols) v.tokens.push_back("|");
-    for (int b = 0; b < 256; ++b) {
-        const std::string byte(1, static_cast<char>(b));
-        if (std::find(v.tokens.begin(), v.tokens.end(), byte) == v.tokens.end()) v.tokens.push_back(byte);
-    }
-    return v;
-}
-
 // --out DIR writes DIR/config.json, DIR/model.safetensors and the tokenizer; --out FILE.safetensors
 // writes FILE.safetensors with config.json and the tokenizer beside it.
 void write_model(const std::string& out, const train::Model<float>& model, const BpeVocabulary* vocab,
@@ -128,7 +114,7 @@ void run_train(const TrainOptions& o) {
         std::printf("corpus: %zu bytes, %zu tokens; unigram loss %.3f\n", text.size(), task.corpus.size(),
                     train::unigram_loss(task));
     } else if (o.symbols <= 26) {
-        vocab = letters_vocabulary(task);
+        vocab = train::letters_vocabulary(task);
     }
     train::Trainer trainer(task, o.settings);
     const Gpt2Config& c = trainer.model().config();

@@ -6,6 +6,7 @@
 #include "attnscope/error.hpp"
 #include "gui/frame.hpp"
 #include "gui/panels/input.hpp"
+#include "gui/workspaces.hpp"
 
 namespace attnscope::gui {
 
@@ -90,6 +91,7 @@ void apply(AppState& app, const Edits& edits) {
     if (edits.head) app.selection.head = *edits.head;
     if (edits.query) app.selection.query = *edits.query;
     if (edits.step) app.selection.step = *edits.step;
+    if (edits.workspace && find_workspace(*edits.workspace)) open_workspace(app, workspace_index(*edits.workspace));
     for (const std::string& id : edits.open_panels)
         if (find_panel(id)) panel_open(app, id) = true;
     const bool new_inputs = edits.inputs && !(*edits.inputs == app.inputs);

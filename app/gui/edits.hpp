@@ -24,6 +24,7 @@ struct Edits {
     std::optional<Step> step;
     std::optional<std::vector<VariantParams>> compared;  // the Compare panel's variants (at most 3)
     std::vector<std::string> open_panels;                 // panel ids whose windows to open (lessons)
+    std::optional<std::string> workspace;                 // a workspace id to switch to (before open_panels)
 
     // Later edits win: only one widget changes per frame in practice.
     void merge(const Edits& later) {
@@ -33,6 +34,7 @@ struct Edits {
         if (later.query) query = later.query;
         if (later.step) step = later.step;
         if (later.compared) compared = later.compared;
+        if (later.workspace) workspace = later.workspace;
         open_panels.insert(open_panels.end(), later.open_panels.begin(), later.open_panels.end());
     }
 };

@@ -68,7 +68,7 @@ const std::vector<PanelInfo>& panels() {
                                      as<ModelPanelState>(s));
          }},
         {"training", "Training", {}, {1, 0.7f, 1.0f}, false, make<TrainingPanelState>,
-         [](AppState&, void* s) { return draw_training_panel(as<TrainingPanelState>(s)); }},
+         [](AppState& a, void* s) { return draw_training_panel(a.inputs, as<TrainingPanelState>(s)); }},
         {"scaling", "Scaling", {}, {1, 0.7f, 1.0f}, false, make<ScalingPanelState>,
          [](AppState&, void* s) { return draw_scaling_panel(as<ScalingPanelState>(s)); }},
     };

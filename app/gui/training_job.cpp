@@ -1,10 +1,20 @@
 #include "gui/training_job.hpp"
 
-
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "attnscope/error.hpp"
+#include "attnscope/gpt2.hpp"
 
 namespace attnscope::gui {
 namespace {
+
+std::string format_loss(double loss) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3g", loss);
+    return text;
+}
 
 bool same_run(const train::Trainer& t, const train::Task& task, const train::TrainSettings& s) {
     const train::Task& a = t.task();
@@ -16,12 +26,8 @@ bool same_run(const train::Trainer& t, const train::Task& task, const train::Tra
 }  // namespace
 
 std::vector<std::string> probe_labels(const train::Task& task) {
-    const train::Batch probe = train::probe_batch(task);
     std::vector<std::string> labels;
-    for (int id : probe.tokens)
-        labels.push_back(id == task.symbols ? std::string("|")
-                         : id < 26          ? std::string(1, static_cast<char>('a' + id))
-                                            : std::to_string(id));
+    for (int id : train::probe_batch(task).tokens) labels.push_back(train::symbol_text(task, id));
     return labels;
 }
 
@@ -59,25 +65,43 @@ void TrainingJob::post(train::Trainer& trainer, double loss, double steps_per_se
     if (steps_per_second > 0) s.steps_per_second = steps_per_second;
 }
 
-void TrainingJob::start(const train::Task& task, const train::TrainSettings& settings) {
+void TrainingJob::start(const train::Task& task, const train::TrainSettings& settings, StopRule stop) {
     job_.cancel();
     job_.wait();
     ensure_trainer(task, settings);
+    if (stop.steps > 0 && trainer_->steps_done() >= stop.steps)
+        throw Error("already at step " + std::to_string(trainer_->steps_done()) +
+                    ": raise \"stop at step\" to train further, or Reset to start again");
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        shared_.stopped.clear();
+    }
     post(*trainer_, -1, 0);
-    job_.start([this, trainer = trainer_](JobControl& control) {
+    job_.start([this, trainer = trainer_, stop](JobControl& control) {
         using clock = std::chrono::steady_clock;
         auto last = clock::now();
         double sum = 0;
         int n = 0;
-        while (!control.cancelled()) {
+        std::string why;
+        while (!control.cancelled() && why.empty()) {
             sum += trainer->step(), ++n;
+            const bool at_step = stop.steps > 0 && trainer->steps_done() >= stop.steps;
             const double seconds = std::chrono::duration<double>(clock::now() - last).count();
-            if (seconds >= 0.1) {  // ten updates a second are enough to watch
-                post(*trainer, sum / n, n / seconds);
+            if (seconds >= 0.1 || at_step) {  // ten updates a second are enough to watch
+                const double loss = sum / n;
+                if (at_step)
+                    why = "stopped at step " + std::to_string(trainer->steps_done());
+                else if (stop.loss > 0 && loss <= stop.loss)
+                    why = "stopped at step " + std::to_string(trainer->steps_done()) + ": loss " +
+                          format_loss(loss) + " reached " + format_loss(stop.loss);
+                post(*trainer, loss, at_step ? 0 : n / seconds);
                 sum = 0, n = 0, last = clock::now();
             }
         }
         if (n > 0) post(*trainer, sum / n, 0);
+        std::lock_guard<std::mutex> lock(mutex_);
+        shared_.stopped = why;
+        ++shared_.version;
     });
 }
 
@@ -111,6 +135,14 @@ void TrainingJob::train_now(const train::Task& task, const train::TrainSettings&
         }
     }
     post(*trainer_, n > 0 ? sum / n : -1, 0);
+}
+
+void TrainingJob::save(const std::string& dir) {
+    pause();
+    if (!trainer_) throw Error("nothing trained yet: press Train first");
+    const BpeVocabulary letters = train::letters_vocabulary(trainer_->task());
+    save_gpt2(dir, train::to_gpt2(trainer_->model()));
+    write_bpe(dir, letters);
 }
 
 bool TrainingJob::snapshot_if_newer(long have, TrainingSnapshot& out) const {

@@ -23,7 +23,14 @@ struct TrainingSnapshot {
     double baseline = 0;                   // the unigram loss, for scale
     double pattern = -1;                   // reverse: the anti-diagonal score of the probe; -1 otherwise
     double steps_per_second = 0;
-    std::string error;
+    std::string stopped;                   // why training stopped on its own ("reached step 2000"); empty otherwise
+};
+
+// When background training stops on its own: at a step count, or once the logged loss (the mean of
+// about a tenth of a second's steps) falls to a target. 0 turns a rule off.
+struct StopRule {
+    int steps = 0;
+    double loss = 0;
 };
 
 class TrainingJob {
@@ -33,14 +40,19 @@ public:
     TrainingJob& operator=(const TrainingJob&) = delete;
     ~TrainingJob() { pause(); }  // the job posts into this object's members: stop it first
 
-    // Starts (or resumes, when the task and settings are those of the kept trainer) in the background.
-    void start(const train::Task& task, const train::TrainSettings& settings);
+    // Starts (or resumes, when the task and settings are those of the kept trainer) in the background,
+    // until `stop` or pause(). Throws Error when the kept trainer is already at the stop step.
+    void start(const train::Task& task, const train::TrainSettings& settings, StopRule stop = {});
     void pause();
     void reset();
     // Runs `steps` steps on this thread (headless screenshots), then posts a snapshot.
     void train_now(const train::Task& task, const train::TrainSettings& settings, int steps);
     bool running() const { return job_.running(); }
     bool has_trainer() const;
+    // Writes the trained model as a model folder (config.json, model.safetensors, and the letters
+    // tokenizer) that the Model panel opens; pauses training first. Throws Error with no trainer, a
+    // task the letters cannot spell, or a folder that cannot be written.
+    void save(const std::string& dir);
     std::string error() const { return job_.error(); }  // why the last background run stopped, if it threw
     // A copy of the latest snapshot if its version differs from `have`; false when nothing changed.
     bool snapshot_if_newer(long have, TrainingSnapshot& out) const;

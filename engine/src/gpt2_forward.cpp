@@ -32,7 +32,7 @@ VectorF gpt2_forward(const Gpt2Weights& w, const std::vector<int>& ids,
     for (int id : ids)
         if (id < 0 || id >= c.vocab_size)
             throw Error("token id " + std::to_string(id) + " is outside the model's vocabulary (" +
-                        std::to_string(c.vocab_size) + "): the tokenizer files do not match config.json");
+                        std::to_string(c.vocab_size) + "): the text has a token the model never learned, or the tokenizer files do not match config.json");
     MatrixF x(n, D);  // (n, D)
     encoder_forward(x.data(), ids.data(), w.wte.data(), w.wpe.data(), 1, n, D);
     VectorF mean(n), rstd(n);  // (n) kept by layernorm_forward for a backward pass; unused here

@@ -222,12 +222,34 @@ def main():
             time.sleep(0.5)
             check_tiled(app.layout(), f"workspace {wid}")
 
-        # The arrow keys step.
         window = subprocess.run(["xdotool", "search", "--name", "^attnscope$"], capture_output=True, text=True,
                                 env=dict(os.environ, DISPLAY=display)).stdout.split()
         if not window:
             fail("no X window named attnscope")
         app.xdotool("windowfocus", "--sync", window[0])
+
+        # Train: train a moment, open the model in the Model panel (the Inspect workspace), on the
+        # probe sequence; then back to the user's sentence and model with Ctrl+Z.
+        app.click("Train")
+        app.wait_for("workspace train", lambda l: l["workspace"] == "train", 20)
+        app.wait_for("the Train button", app.has_target("Training: Train"), 20)
+        app.click("Training: Train")
+        app.wait_for("training under way", app.has_target("Training: Open in Model panel"), 20)
+        time.sleep(1)
+        app.click("Training: Open in Model panel")
+        trained = app.wait_for("the trained model open", lambda l: l["workspace"] == "inspect" and
+                               "/trained/reverse-" in l["model"] and l["trace_tokens"] == 16 and
+                               "|" in l["text"] and l["error"] == "", 60)
+        if not trained["model"].startswith(home):
+            fail(f"the trained model was saved outside the home directory: {trained['model']}")
+        print(f"training: opened {trained['model']} on {trained['text']!r}")
+        app.key("ctrl+z")
+        app.wait_for("Ctrl+Z back to the model and sentence before", lambda l: l["model"] == first["model"] and
+                     l["text"] == own_text and l["trace_tokens"] != 16, 60)
+        app.click("Step through")
+        app.wait_for("workspace step", lambda l: l["workspace"] == "step", 20)
+
+        # The arrow keys step.
         if app.layout()["selection"]["step"] != "tokenize":
             fail(f"the app did not start at the first step: {app.layout()['selection']}")
         steps = ["tokenize"]
@@ -288,8 +310,8 @@ def main():
         app.xdotool("mousemove", 960, 10)
         app.key("ctrl+z")
         app.wait_for("Ctrl+Z to undo the edit", lambda l: l["edits"] == 0, 20)
-        app.key("ctrl+shift+z")
         undone = app.layout()
+        app.key("ctrl+shift+z")
         if undone["redo"] < 1:
             fail(f"nothing to redo after Ctrl+Z: {undone['undo']} undo, {undone['redo']} redo")
         app.wait_for("Ctrl+Shift+Z to redo it", lambda l: l["edits"] == 1, 20)

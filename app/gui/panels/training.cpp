@@ -4,9 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 
 #include "attnscope/error.hpp"
 #include "gui/widgets/plot.hpp"
+#include "gui/widgets/texts_drawn.hpp"
 
 namespace attnscope::gui {
 namespace {
@@ -63,23 +67,38 @@ void draw_controls(TrainingPanelState& s) {
     }
     ImGui::EndDisabled();
 
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5);
+    ImGui::InputInt("stop at step", &s.stop_steps, 0, 0);
+    s.stop_steps = std::clamp(s.stop_steps, 0, 10000000);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("0: train until Pause. Also the length of the learning-rate schedule.");
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 4);
+    ImGui::InputFloat("or loss below", &s.stop_loss, 0, 0, "%.3g");
+    if (!(s.stop_loss >= 0)) s.stop_loss = 0;  // negative or NaN: off
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("0: no loss target.");
+
     const char* start = s.job->has_trainer() ? "Resume" : "Train";
     if (busy) {
         if (ImGui::Button("Pause")) s.job->pause();
-    } else if (ImGui::Button(start)) {
-        try {
-            s.job->start(training_task(s.task), training_settings(s));
-            s.error.clear();
-        } catch (const Error& e) {
-            s.error = e.what();
-        }
+    } else {
+        const bool pressed = ImGui::Button(start);
+        note_target(std::string("Training: ") + start);
+        if (pressed) try {
+                s.job->start(training_task(s.task), training_settings(s), StopRule{s.stop_steps, s.stop_loss});
+                s.error.clear();
+            } catch (const Error& e) {
+                s.error = e.what();
+            }
     }
     ImGui::SameLine();
-    if (ImGui::Button("Reset")) s.job->reset();
+    if (ImGui::Button("Reset")) s.job->reset(), s.error.clear();
+    ImGui::SameLine();
+    ImGui::Checkbox("log loss", &s.log_loss);
     ImGui::SameLine();
     const TrainingSnapshot& t = s.shown;
     if (!t.losses.empty()) {
-        ImGui::Text("step %d   loss %.3f (uniform guess %.3f)", t.step, t.losses.back(), t.baseline);
+        ImGui::Text("step %d   loss %.3g (uniform guess %.3g)", t.step, t.losses.back(), t.baseline);
         if (busy && t.steps_per_second > 0) ImGui::SameLine(), ImGui::Text("  %.0f steps/s", t.steps_per_second);
     } else
         ImGui::TextDisabled("not trained yet");
@@ -87,12 +106,13 @@ void draw_controls(TrainingPanelState& s) {
         ImGui::SameLine();
         ImGui::Text("  anti-diagonal %.0f%%", 100 * t.pattern);
     }
+    if (!busy && !t.stopped.empty()) ImGui::SameLine(), ImGui::TextUnformatted(("  " + t.stopped).c_str());
     ImGui::TextWrapped("%s", task_hint(training_task(s.task).kind));
     const std::string error = !s.error.empty() ? s.error : s.job->error();
     if (!error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.4f, 1.0f), "%s", error.c_str());
 }
 
-void draw_loss(const TrainingSnapshot& t, float height) {
+void draw_loss(const TrainingSnapshot& t, bool log_scale, float height) {
     PlotSeries loss;
     loss.name = "loss";
     loss.x = t.steps, loss.y = t.losses;
@@ -108,8 +128,11 @@ void draw_loss(const TrainingSnapshot& t, float height) {
     }
     PlotStyle style;
     style.x.title = "step";
-    style.y.title = "cross-entropy";
-    style.y.min = 0;
+    style.y.title = log_scale ? "cross-entropy (log)" : "cross-entropy";
+    if (log_scale)
+        style.y.scale = AxisScale::Log10;
+    else
+        style.y.min = 0;
     style.size = ImVec2(0, height);
     draw_plot("loss", series, style);
 }
@@ -158,11 +181,56 @@ train::Task training_task(int index) {
 train::TrainSettings training_settings(const TrainingPanelState& s) {
     train::TrainSettings t;
     t.n_layer = s.layers, t.n_head = s.heads, t.n_embd = s.d_model;
-    t.steps = 2000;  // the cosine schedule's length; training goes on at 10% after it
+    t.steps = s.stop_steps > 0 ? s.stop_steps : 2000;  // the cosine schedule's length; then 10% of lr
     return t;
 }
 
-Edits draw_training_panel(TrainingPanelState& s) {
+std::string trained_models_dir() {
+    const char* xdg = std::getenv("XDG_DATA_HOME");
+    const char* home = std::getenv("HOME");
+    if (xdg && *xdg) return (std::filesystem::path(xdg) / "attnscope" / "trained").string();
+    if (home && *home) return (std::filesystem::path(home) / ".local" / "share" / "attnscope" / "trained").string();
+    return {};
+}
+
+namespace {
+
+// "Open in Model panel": saves the model under trained_models_dir() and opens it on the probe sequence.
+Edits open_in_model_panel(const Inputs& inputs, TrainingPanelState& s) {
+    Edits out;
+    const train::Task task = training_task(s.task);
+    const std::string root = trained_models_dir();
+    if (root.empty()) {
+        s.error = "cannot save the model: set HOME (or XDG_DATA_HOME) to a folder attnscope may write";
+        return out;
+    }
+    char name[96];
+    std::snprintf(name, sizeof name, "%s-%dL%dH%d-step%d", training_tasks()[s.task].c_str(), s.layers, s.heads,
+                  s.d_model, s.shown.step);
+    const std::string dir = (std::filesystem::path(root) / name).string();
+    try {
+        s.job->save(dir);
+    } catch (const Error& e) {
+        s.error = e.what();
+        return out;
+    } catch (const std::filesystem::filesystem_error& e) {
+        s.error = "cannot save the model in " + dir + ": " + e.code().message();
+        return out;
+    }
+    s.error.clear();
+    s.saved_to = dir;
+    Inputs next = inputs;
+    next.model = dir;
+    next.text.clear();
+    for (const std::string& label : probe_labels(task)) next.text += label;
+    out.inputs = next;
+    out.workspace = "inspect";
+    return out;
+}
+
+}  // namespace
+
+Edits draw_training_panel(const Inputs& inputs, TrainingPanelState& s) {
     if (s.start_steps > 0) {  // headless screenshots: train now, then maybe go on in the background
         try {
             s.job->train_now(training_task(s.task), training_settings(s), s.start_steps);
@@ -174,11 +242,21 @@ Edits draw_training_panel(TrainingPanelState& s) {
     }
     s.job->snapshot_if_newer(s.shown.version, s.shown);
     draw_controls(s);
+    Edits out;
+    if (s.job->has_trainer()) {
+        const bool open = ImGui::Button("Open in Model panel");
+        note_target("Training: Open in Model panel");
+        if (open) out = open_in_model_panel(inputs, s);
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("Saves the model in %s and inspects it on the probe sequence: every layer, head and "
+                              "stage.", trained_models_dir().c_str());
+        if (!s.saved_to.empty()) ImGui::SameLine(), ImGui::TextDisabled("saved in %s", s.saved_to.c_str());
+    }
     ImGui::Separator();
     const float avail = ImGui::GetContentRegionAvail().y;
-    draw_loss(s.shown, std::max(80.0f, avail * 0.3f));
+    draw_loss(s.shown, s.log_loss, std::max(80.0f, avail * 0.3f));
     draw_maps(s);
-    return {};
+    return out;
 }
 
 }  // namespace attnscope::gui

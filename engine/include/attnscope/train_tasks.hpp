@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "attnscope/bpe_train.hpp"
 #include "attnscope/matrix.hpp"
 #include "attnscope/random.hpp"
 #include "attnscope/train.hpp"
@@ -68,6 +69,15 @@ struct TrainSettings {
     std::uint64_t seed = 1;
 };
 void check_settings(const TrainSettings& s);
+
+// A synthetic task's token as its tokenizer spells it: symbol k as the letter 'a' + k (past z, its
+// number), SEP as '|'.
+std::string symbol_text(const Task& task, int id);
+// Synthetic tasks' tokenizer: symbol k is 'a' + k and SEP is '|', one byte each with no merges, so
+// "abcdefgh|hgfedcb" encodes to the task's ids. A byte-level vocabulary must spell every byte, so the
+// other bytes follow with ids past the model's vocabulary (text using them is refused). Throws Error
+// for more than 26 symbols or the text task.
+BpeVocabulary letters_vocabulary(const Task& task);
 
 // Runs a task on a fresh model: one step() per batch.
 class Trainer {

@@ -235,4 +235,23 @@ double Trainer::probe_loss() {
     return model_.forward(probe.tokens.data(), probe.targets.data(), 1, probe.T);
 }
 
+std::string symbol_text(const Task& task, int id) {
+    if (task.kind != TaskKind::Induction && id == task.symbols) return "|";
+    return id < 26 ? std::string(1, static_cast<char>('a' + id)) : std::to_string(id);
+}
+
+BpeVocabulary letters_vocabulary(const Task& task) {
+    if (task.kind == TaskKind::Text) throw Error("the text task's tokenizer is the corpus's, not letters");
+    if (task.symbols > 26)
+        throw Error("a task with " + std::to_string(task.symbols) +
+                    " symbols cannot be spelled with the letters a..z: use at most 26 symbols");
+    BpeVocabulary v;
+    for (int id = 0; id < task.vocab_size(); ++id) v.tokens.push_back(symbol_text(task, id));
+    for (int b = 0; b < 256; ++b) {
+        const std::string byte(1, static_cast<char>(b));
+        if (std::find(v.tokens.begin(), v.tokens.end(), byte) == v.tokens.end()) v.tokens.push_back(byte);
+    }
+    return v;
+}
+
 }  // namespace attnscope::train
