@@ -25,6 +25,9 @@ std::vector<char32_t> code_points(std::string_view text) {
 
 }  // namespace
 
+const char* latin_font_file() { return kLatinFont; }
+const char* cjk_font_file() { return kCjkFont; }
+
 bool Fonts::needs(std::string_view text) const {
     for (char32_t c : code_points(text))
         if (outside_latin_ranges(c) && !cjk_.count(c)) return true;

@@ -8,6 +8,10 @@
 
 namespace attnscope::gui {
 
+// The font files (from Debian's fonts-dejavu-core and fonts-wqy-microhei).
+const char* latin_font_file();
+const char* cjk_font_file();
+
 class Fonts {
 public:
     // True when `text` has characters the atlas lacks; call rebuild() between frames then.

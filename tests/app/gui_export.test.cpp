@@ -220,3 +220,26 @@ TEST_CASE("a saved session loads back as Edits, a bad one is reported", "[export
     REQUIRE_FALSE(attnscope::gui::load_session(state).inputs);
     REQUIRE_THAT(state.status, Catch::Contains("cannot read"));
 }
+
+TEST_CASE("a session file named without a folder goes to the chosen folder, not the working one", "[export]") {
+    using attnscope::gui::Step;
+    TempFolder dir;
+    const attnscope::Trace t = small_trace();
+    attnscope::gui::ExportPanelState state;
+    state.folder = dir.path.string();
+    state.session_path = "mine.json";
+    attnscope::gui::save_session(t, {0, 2, Step::Softmax}, state);
+    INFO(state.status);
+    REQUIRE_FALSE(state.status_is_error);
+    REQUIRE(fs::exists(dir.path / "mine.json"));
+    REQUIRE_FALSE(fs::exists("mine.json"));
+    REQUIRE_THAT(state.status, Catch::Contains((dir.path / "mine.json").string()));
+    const attnscope::gui::Edits e = attnscope::gui::load_session(state);
+    REQUIRE(e.inputs == t.inputs);
+    REQUIRE(e.query == 2);
+    // A folder that does not exist is reported, and nothing is written.
+    state.folder = (dir.path / "nope").string();
+    attnscope::gui::save_session(t, {0, 2, Step::Softmax}, state);
+    REQUIRE(state.status_is_error);
+    REQUIRE_THAT(state.status, Catch::Contains("does not exist"));
+}

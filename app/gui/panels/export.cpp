@@ -21,7 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kMaxPngSide = 8192;  // keeps a tall, narrow matrix (n x 1) from becoming a huge image
 constexpr const char* kTraceFile = "attnscope-trace.json";
 
 struct Scale {
@@ -61,6 +60,8 @@ void add_head(std::vector<NamedMatrix>& out, const Trace& t, const LayerTrace& l
     out.push_back({p + "output", g, &head.output, false, q});
 }
 
+std::string shape(const Matrix& m) { return std::to_string(m.rows()) + " x " + std::to_string(m.cols()); }
+
 // Shown in place of a result: e.what() already says what went wrong and how to fix it.
 void report(ExportPanelState& state, std::string message, bool error) {
     state.status = std::move(message);
@@ -81,28 +82,27 @@ std::string shown_path(const std::string& path) {
     return ec ? path : abs.lexically_normal().string();
 }
 
+std::string folder_of(const ExportPanelState& state) { return state.folder.empty() ? "." : state.folder; }
+
+void check_folder(const ExportPanelState& state) {
+    std::error_code ec;
+    if (!fs::is_directory(folder_of(state), ec))
+        throw Error("folder '" + folder_of(state) +
+                    "' does not exist: create it, or type an existing folder (. is the working folder)");
+}
+
 // Writes what `make_bytes` returns to `file` in the chosen folder; the outcome goes to the status line.
 void save_file(ExportPanelState& state, const std::string& file, const std::string& what,
                const std::function<std::string()>& make_bytes) {
-    const std::string folder = state.folder.empty() ? "." : state.folder;
-    const std::string path = (fs::path(folder) / file).string();
+    const std::string path = in_folder(state, file);
     try {
-        std::error_code ec;
-        if (!fs::is_directory(folder, ec))
-            throw Error("folder '" + folder +
-                        "' does not exist: create it, or type an existing folder (. is the working folder)");
+        check_folder(state);
         const std::string bytes = make_bytes();
         write_file_atomic(path, bytes);
         report(state, "Saved " + what + " to " + shown_path(path) + " (" + describe_size(bytes.size()) + ")", false);
     } catch (const std::exception& e) {  // std::bad_alloc for a huge trace as well as Error
         report(state, std::string("Not saved: ") + e.what(), true);
     }
-}
-
-std::string png_bytes(const NamedMatrix& m) {
-    const Scale s = scale_for(m);
-    const RgbaImage img = matrix_image(*m.values, s.map, s.lo, s.hi);
-    return encode_png(img.rgba, img.width, img.height);
 }
 
 const NamedMatrix& chosen_matrix(const std::vector<NamedMatrix>& all, const Selection& sel, ExportPanelState& state) {
@@ -116,8 +116,6 @@ const NamedMatrix& chosen_matrix(const std::vector<NamedMatrix>& all, const Sele
     }
     return it != all.end() ? *it : all.front();
 }
-
-std::string shape(const Matrix& m) { return std::to_string(m.rows()) + " x " + std::to_string(m.cols()); }
 
 void matrix_combo(const std::vector<NamedMatrix>& all, const NamedMatrix& current, ExportPanelState& state) {
     const std::string preview = current.name + "  (" + shape(*current.values) + ")";
@@ -139,8 +137,8 @@ void file_buttons(const Trace& t, const NamedMatrix& m, ExportPanelState& state)
     ImGui::SameLine();
     if (ImGui::Button("Save PNG")) export_matrix(m, ExportFormat::Png, state);
     if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("One square of pixels per cell, scaled up to at least 512 px wide,\n"
-                          "coloured as in the preview below (masked cells grey).");
+        ImGui::SetTooltip("A figure: the matrix coloured as in the preview below (masked cells grey),\n"
+                          "its tokens on both axes, its name and a colour bar with the scale.");
     ImGui::SameLine();
     if (ImGui::Button("Save trace JSON")) export_trace(t, state);
     if (ImGui::IsItemHovered())
@@ -149,8 +147,16 @@ void file_buttons(const Trace& t, const NamedMatrix& m, ExportPanelState& state)
 }
 
 Edits session_row(const Trace& t, const Selection& sel, ExportPanelState& state) {
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 18);
+    // The buttons first in width: the text box takes what is left, so nothing runs off the edge.
+    const ImGuiStyle& st = ImGui::GetStyle();
+    const float buttons = ImGui::CalcTextSize("Save").x + ImGui::CalcTextSize("Load").x +
+                          ImGui::CalcTextSize("session file").x + 4 * st.FramePadding.x + 3 * st.ItemSpacing.x +
+                          st.ItemInnerSpacing.x;
+    ImGui::SetNextItemWidth(std::clamp(ImGui::GetContentRegionAvail().x - buttons, ImGui::GetFontSize() * 4,
+                                       ImGui::GetFontSize() * 18));
     ImGui::InputText("session file", &state.session_path);
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("In the folder above (unless a full path): %s", in_folder(state, state.session_path).c_str());
     ImGui::SameLine();
     if (ImGui::Button("Save")) save_session(t, sel, state);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("The inputs (text, sizes, options, edited cells) and the view.");
@@ -160,7 +166,7 @@ Edits session_row(const Trace& t, const Selection& sel, ExportPanelState& state)
 
 void status_line(const ExportPanelState& state, const NamedMatrix& m) {
     if (state.status.empty()) {
-        const std::string stem = (fs::path(state.folder.empty() ? "." : state.folder) / m.name).string();
+        const std::string stem = in_folder(state, m.name);
         ImGui::TextDisabled("Writes %s.csv / .npy / .png, or %s beside them.", stem.c_str(), kTraceFile);
         return;
     }
@@ -193,7 +199,7 @@ void export_matrix(const NamedMatrix& m, ExportFormat format, ExportPanelState& 
         case ExportFormat::Npy:
             return save_file(state, m.name + ".npy", m.name + " as NPY", [&] { return matrix_to_npy(*m.values); });
         case ExportFormat::Png:
-            return save_file(state, m.name + ".png", m.name + " as PNG", [&] { return png_bytes(m); });
+            return save_file(state, m.name + ".png", m.name + " as PNG", [&] { return matrix_png(m); });
     }
 }
 
@@ -201,15 +207,20 @@ void export_trace(const Trace& t, ExportPanelState& state) {
     save_file(state, kTraceFile, "the whole trace", [&] { return to_json(t).dump(1) + "\n"; });
 }
 
+std::string in_folder(const ExportPanelState& state, const std::string& file) {
+    return fs::path(file).is_absolute() ? file : (fs::path(folder_of(state)) / file).string();
+}
+
 Edits load_session(ExportPanelState& state) {
     Edits out;
+    const std::string path = in_folder(state, state.session_path);
     try {
-        const Session s = parse_session(read_file(state.session_path));
+        const Session s = parse_session(read_file(path));
         out.inputs = s.inputs;
         out.head = s.selection.head;
         out.query = s.selection.query;
         out.step = s.selection.step;
-        report(state, "Loaded " + shown_path(state.session_path) + ": step '" + step_info(s.selection.step).title +
+        report(state, "Loaded " + shown_path(path) + ": step '" + step_info(s.selection.step).title +
                           "', head " + std::to_string(s.selection.head) + ", query " +
                           std::to_string(s.selection.query), false);
     } catch (const std::exception& e) {
@@ -219,9 +230,11 @@ Edits load_session(ExportPanelState& state) {
 }
 
 void save_session(const Trace& t, const Selection& sel, ExportPanelState& state) {
+    const std::string path = in_folder(state, state.session_path);
     try {
-        write_file_atomic(state.session_path, session_to_json(t.inputs, sel).dump(2) + "\n");
-        report(state, "Saved the session (inputs, head, query, step) to " + shown_path(state.session_path), false);
+        if (!fs::path(state.session_path).is_absolute()) check_folder(state);
+        write_file_atomic(path, session_to_json(t.inputs, sel).dump(2) + "\n");
+        report(state, "Saved the session (inputs, head, query, step) to " + shown_path(path), false);
     } catch (const std::exception& e) {
         report(state, "Session not saved: " + std::string(e.what()), true);
     }
@@ -245,23 +258,15 @@ std::vector<NamedMatrix> trace_matrices(const Trace& t, const LayerTrace& layer)
     return out;
 }
 
-RgbaImage matrix_image(const Matrix& m, Colormap map, double lo, double hi, int min_width) {
-    const int rows = static_cast<int>(m.rows()), cols = static_cast<int>(m.cols());
-    if (rows == 0 || cols == 0) throw Error("the matrix is empty: there is nothing to draw");
-    const int k = std::max(1, std::min((min_width + cols - 1) / cols, kMaxPngSide / rows));
-    RgbaImage img{cols * k, rows * k, {}};
-    img.rgba.resize(static_cast<size_t>(img.width) * img.height * 4);
-    const double span = hi > lo ? hi - lo : 1.0;
-    for (int i = 0; i < rows; ++i)
-        for (int j = 0; j < cols; ++j) {
-            const double v = m(i, j);
-            const Rgb c = std::isfinite(v) ? colormap_color(map, (v - lo) / span) : kMaskedColor;
-            for (int y = i * k; y < (i + 1) * k; ++y) {
-                unsigned char* px = &img.rgba[(static_cast<size_t>(y) * img.width + static_cast<size_t>(j) * k) * 4];
-                for (int x = 0; x < k; ++x, px += 4) px[0] = c.r, px[1] = c.g, px[2] = c.b, px[3] = 255;
-            }
-        }
-    return img;
+std::string matrix_png(const NamedMatrix& m) {
+    const Scale s = scale_for(m);
+    FigureStyle style;
+    style.map = s.map, style.lo = s.lo, style.hi = s.hi;
+    style.row_labels = m.row_labels, style.col_labels = m.col_labels;
+    style.title = m.name + " (" + shape(*m.values) + ")";
+    if (m.row_labels && m.col_labels) style.title += ", rows: queries, columns: keys";
+    const Figure f = heatmap_figure(*m.values, style);
+    return encode_png(f.image.rgba, f.image.width, f.image.height);
 }
 
 Edits draw_export_panel(const Trace& t, const Selection& sel, ExportPanelState& state) {

@@ -5,6 +5,7 @@
 
 #include "attnscope/trace.hpp"
 #include "gui/edits.hpp"
+#include "gui/figure.hpp"
 #include "gui/widgets/heatmap.hpp"
 
 namespace attnscope::gui {
@@ -36,16 +37,14 @@ std::vector<NamedMatrix> trace_matrices(const Trace& trace, const LayerTrace& la
 enum class ExportFormat { Csv, Npy, Png };
 void export_matrix(const NamedMatrix& m, ExportFormat format, ExportPanelState& state);  // to state.folder
 void export_trace(const Trace& trace, ExportPanelState& state);                           // to state.folder
-void save_session(const Trace& trace, const Selection& sel, ExportPanelState& state);     // to state.session_path
-Edits load_session(ExportPanelState& state);  // from state.session_path; empty Edits on failure
+// The session file is state.session_path, in state.folder unless it is an absolute path.
+void save_session(const Trace& trace, const Selection& sel, ExportPanelState& state);
+Edits load_session(ExportPanelState& state);  // empty Edits on failure
+// `file` in the panel's folder, or `file` itself when it is an absolute path.
+std::string in_folder(const ExportPanelState& state, const std::string& file);
 
-struct RgbaImage {
-    int width = 0, height = 0;
-    std::vector<unsigned char> rgba;  // rows top first
-};
-// The matrix through a colormap, one square block of pixels per cell (nearest neighbour), at
-// least `min_width` pixels wide where the height allows; non-finite (masked) cells are kMaskedColor.
-// Throws attnscope::Error for an empty matrix.
-RgbaImage matrix_image(const Matrix& m, Colormap map, double lo, double hi, int min_width = 512);
+// The PNG the panel writes: heatmap_figure of the matrix, titled with its name and shape, its
+// tokens on the axes, coloured as the preview (weights 0..1, anything else diverging around 0).
+std::string matrix_png(const NamedMatrix& m);
 
 }  // namespace attnscope::gui
