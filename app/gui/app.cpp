@@ -14,6 +14,7 @@
 #include "attnscope/error.hpp"
 #include "attnscope/export.hpp"
 #include "gui/frame.hpp"
+#include "gui/open_path.hpp"
 #include "gui/png.hpp"
 #include "gui/widgets/heatmap.hpp"
 #include "gui/widgets/plot.hpp"
@@ -39,6 +40,7 @@ void frame(GuiWindow& window, AppState& app, const FrameLayout& layout) {
     poll_run(app);
     window.begin_frame(app);
     apply(app, keyboard_edits(window, app));
+    for (const std::string& path : window.take_dropped()) open_path(app, path);
     draw_frame(app, layout);
 }
 

@@ -11,6 +11,7 @@
 #include "gui/edits.hpp"
 #include "gui/runner.hpp"
 #include "gui/panel_list.hpp"
+#include "gui/widgets/file_browser.hpp"
 
 namespace attnscope::gui {
 
@@ -31,6 +32,8 @@ struct AppState {
     Theme theme = Theme::Dark;
     LayoutState layout;           // the workspace and where its windows are
     std::vector<Inputs> undo, redo;  // earlier inputs (newest last), and those undone
+    std::string notice;           // why a dropped or picked file did not open; shown on the menu bar
+    FileBrowser file_browser;     // the File menu's
 };
 
 // Panel `id`'s open flag and state (State must be the type its row in panel_list.cpp makes).

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gui/open_path.hpp"
 #include "gui/welcome.hpp"
 #include "gui/widgets/texts_drawn.hpp"
 
@@ -70,6 +71,18 @@ Edits variant_banner(const Trace& t) {
 float draw_menu(AppState& app) {
     if (!ImGui::BeginMainMenuBar()) return 0.0f;
     const float height = ImGui::GetWindowHeight();
+    if (ImGui::BeginMenu("File")) {
+        if (ImGui::MenuItem("Open model folder..."))
+            app.file_browser.open("Open a model folder", FileBrowser::Pick::Folder, {}, app.inputs.model);
+        note_target("File: Open model folder...");
+        if (ImGui::MenuItem("Open session or lesson file..."))
+            app.file_browser.open("Open a session or lesson file", FileBrowser::Pick::File, {".json"}, "");
+        note_target("File: Open session or lesson file...");
+        ImGui::Separator();
+        ImGui::TextDisabled("or drop a model folder, session or lesson on the window");
+        ImGui::EndMenu();
+    }
+    note_target("File");
     if (ImGui::BeginMenu("Edit")) {
         if (ImGui::MenuItem("Undo", "Ctrl+Z", false, !app.undo.empty())) undo(app);
         if (ImGui::MenuItem("Redo", "Ctrl+Shift+Z", false, !app.redo.empty())) redo(app);
@@ -106,7 +119,14 @@ float draw_menu(AppState& app) {
     const StepInfo& info = step_info(app.selection.step, model);
     ImGui::TextDisabled("|  step %d/%zu: %s   layer %d   head %d   query %d", position_of(app.selection.step, model) + 1,
                         steps_of(model).size(), info.title, app.selection.layer, app.selection.head, app.selection.query);
+    if (!app.notice.empty()) {
+        ImGui::TextColored(ImVec4(1.0f, 0.55f, 0.2f, 1.0f), "|  %s", app.notice.c_str());
+        note_text("menu", app.notice);
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s\n(click to dismiss)", app.notice.c_str());
+        if (ImGui::IsItemClicked()) app.notice.clear();
+    }
     ImGui::EndMainMenuBar();
+    if (const std::optional<std::string> picked = app.file_browser.draw()) open_path(app, *picked);
     return height;
 }
 

@@ -71,4 +71,13 @@ Session parse_session(const std::string& text) {
     return session_from_json(j);
 }
 
+Edits session_edits(const Session& session) {
+    Edits out;
+    out.inputs = session.inputs;
+    out.head = session.selection.head;
+    out.query = session.selection.query;
+    out.step = session.selection.step;
+    return out;
+}
+
 }  // namespace attnscope::gui

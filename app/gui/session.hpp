@@ -24,5 +24,7 @@ nlohmann::json session_to_json(const Inputs& inputs, const Selection& selection)
 Session session_from_json(const nlohmann::json& j);
 // The same from a file's text; also throws Error when the text is not JSON.
 Session parse_session(const std::string& text);
+// What loading a session changes: the inputs and the view.
+Edits session_edits(const Session& session);
 
 }  // namespace attnscope::gui

@@ -12,6 +12,8 @@
 #include <cfloat>
 #include <cstdlib>
 #include <filesystem>
+#include <string>
+#include <utility>
 
 #include "attnscope/error.hpp"
 #include "gui/frame.hpp"
@@ -30,6 +32,12 @@ constexpr float kBaseFontPixels = 16.0f;
 struct DeferredRelease {
     int key, scancode, mods;
 };
+std::vector<std::string> g_dropped;          // paths dropped on the window since the last take_dropped()
+
+void on_drop(GLFWwindow*, int count, const char** paths) {
+    for (int i = 0; i < count; ++i) g_dropped.emplace_back(paths[i]);
+}
+
 std::vector<int> g_presses;                  // GLFW keys pressed (or repeated) since the frame began
 std::vector<DeferredRelease> g_releases;     // releases of those keys: due at the frame after next
 std::vector<DeferredRelease> g_due;          // releases to deliver before the next NewFrame
@@ -99,6 +107,7 @@ GuiWindow::GuiWindow(const WindowOptions& options) {
     ImGui::GetStyle().ScaleAllSizes(scale_);
     ImGui_ImplGlfw_InitForOpenGL(window_, true);
     glfwSetKeyCallback(window_, on_key);  // in place of ImGui's, which it calls
+    glfwSetDropCallback(window_, on_drop);
     ImGui_ImplOpenGL3_Init("#version 430 core");
     fonts_.rebuild("", kBaseFontPixels * scale_);
     colormaps_ = std::make_unique<ColormapPass>();
@@ -114,6 +123,8 @@ GuiWindow::~GuiWindow() {
 }
 
 bool GuiWindow::should_close() const { return glfwWindowShouldClose(window_); }
+
+std::vector<std::string> GuiWindow::take_dropped() { return std::exchange(g_dropped, {}); }
 
 bool GuiWindow::key_pressed(int key) const {
     const int glfw_key = ImGui::GetKeyIndex(key);  // the backend maps ImGuiKey to GLFW keys

@@ -1,6 +1,7 @@
 #pragma once
 // The GLFW window with an OpenGL 4.3 core context and Dear ImGui on it.
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "gui/app_state.hpp"
@@ -37,6 +38,8 @@ public:
     // Whether `key` (an ImGuiKey) went down, or repeated, since the last frame began: a press and
     // release quicker than a frame still counts (ImGui 1.86 would miss it).
     bool key_pressed(int key) const;
+    // Paths dropped on the window (files or folders) since the last call, in drop order.
+    std::vector<std::string> take_dropped();
     void end_frame();                       // draws and presents
     // Like end_frame, and returns the frame as RGBA rows, top row first.
     std::vector<unsigned char> end_frame_captured(int& width, int& height);

@@ -243,6 +243,31 @@ def main():
         if not trained["model"].startswith(home):
             fail(f"the trained model was saved outside the home directory: {trained['model']}")
         print(f"training: opened {trained['model']} on {trained['text']!r}")
+
+        # File > Open model folder...: the browser opens beside the model shown, with it selected;
+        # typing a folder into its path box goes there; picking the built-in model opens it again.
+        trained_dir = os.path.dirname(trained["model"])
+        app.click("File")
+        app.wait_for("the File menu", app.has_target("File: Open model folder..."), 20)
+        app.click("File: Open model folder...")
+        name = os.path.basename(trained["model"]) + "/"
+        app.wait_for("the file browser beside the trained model", app.has_target("File browser: " + name), 20)
+        app.click("File browser: path")
+        app.key("ctrl+a")
+        app.xdotool("type", "--delay", "20", os.path.dirname(first["model"]))
+        app.key("Return")
+        default = os.path.basename(first["model"]) + "/"
+        app.wait_for("the browser in the built-in models' folder", app.has_target("File browser: " + default), 20)
+        app.click("File browser: " + default)
+        time.sleep(0.3)
+        screenshot(display, os.path.join(out, "file-browser.png"))
+        app.click("File browser: Open")
+        app.wait_for("the picked model open", lambda l: l["model"] == first["model"] and l["trace_tokens"] == 16 and
+                     not any(t["label"].startswith("File browser") for t in l["targets"]), 60)
+        print(f"file browser: went from {trained_dir} to {os.path.dirname(first['model'])} and opened {default}")
+
+        app.key("ctrl+z")  # back to the trained model
+        app.wait_for("Ctrl+Z to the trained model", lambda l: l["model"] == trained["model"], 60)
         app.key("ctrl+z")
         app.wait_for("Ctrl+Z back to the model and sentence before", lambda l: l["model"] == first["model"] and
                      l["text"] == own_text and l["trace_tokens"] != 16, 60)

@@ -149,7 +149,7 @@ void file_buttons(const Trace& t, const NamedMatrix& m, ExportPanelState& state)
 Edits session_row(const Trace& t, const Selection& sel, ExportPanelState& state) {
     // The buttons first in width: the text box takes what is left, so nothing runs off the edge.
     const ImGuiStyle& st = ImGui::GetStyle();
-    const float buttons = ImGui::CalcTextSize("Save").x + ImGui::CalcTextSize("Load").x +
+    const float buttons = ImGui::CalcTextSize("Save").x + ImGui::CalcTextSize("Load...").x +
                           ImGui::CalcTextSize("session file").x + 4 * st.FramePadding.x + 3 * st.ItemSpacing.x +
                           st.ItemInnerSpacing.x;
     ImGui::SetNextItemWidth(std::clamp(ImGui::GetContentRegionAvail().x - buttons, ImGui::GetFontSize() * 4,
@@ -161,7 +161,16 @@ Edits session_row(const Trace& t, const Selection& sel, ExportPanelState& state)
     if (ImGui::Button("Save")) save_session(t, sel, state);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("The inputs (text, sizes, options, edited cells) and the view.");
     ImGui::SameLine();
-    return ImGui::Button("Load") ? load_session(state) : Edits{};
+    if (ImGui::Button("Load...")) {
+        state.session_browser.open("Load a session", FileBrowser::Pick::File, {".json"},
+                                   in_folder(state, state.session_path));
+    }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Pick a session file to load. You can also drop one on the window.");
+    if (const std::optional<std::string> picked = state.session_browser.draw()) {
+        state.session_path = *picked;
+        return load_session(state);
+    }
+    return {};
 }
 
 void status_line(const ExportPanelState& state, const NamedMatrix& m) {
@@ -216,10 +225,7 @@ Edits load_session(ExportPanelState& state) {
     const std::string path = in_folder(state, state.session_path);
     try {
         const Session s = parse_session(read_file(path));
-        out.inputs = s.inputs;
-        out.head = s.selection.head;
-        out.query = s.selection.query;
-        out.step = s.selection.step;
+        out = session_edits(s);
         report(state, "Loaded " + shown_path(path) + ": step '" + step_info(s.selection.step).title +
                           "', head " + std::to_string(s.selection.head) + ", query " +
                           std::to_string(s.selection.query), false);
@@ -275,7 +281,11 @@ Edits draw_export_panel(const Trace& t, const Selection& sel, ExportPanelState& 
     const NamedMatrix& m = chosen_matrix(all, sel, state);
     ImGui::PushItemWidth(ImGui::GetFontSize() * 18);
     ImGui::InputText("folder", &state.folder);
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Where CSV, NPY, PNG and the trace JSON are written.");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Where CSV, NPY, PNG, the trace JSON and the session are written.");
+    ImGui::SameLine();
+    if (ImGui::Button("Browse..."))
+        state.folder_browser.open("Export to a folder", FileBrowser::Pick::Folder, {}, folder_of(state));
+    if (const std::optional<std::string> picked = state.folder_browser.draw()) state.folder = *picked;
     matrix_combo(all, m, state);
     ImGui::PopItemWidth();
     file_buttons(t, m, state);

@@ -6,6 +6,7 @@
 #include "attnscope/trace.hpp"
 #include "gui/edits.hpp"
 #include "gui/figure.hpp"
+#include "gui/widgets/file_browser.hpp"
 #include "gui/widgets/heatmap.hpp"
 
 namespace attnscope::gui {
@@ -17,6 +18,7 @@ struct ExportPanelState {
     std::string status;  // the last result or error, shown in place
     bool status_is_error = false;
     Heatmap preview;
+    FileBrowser folder_browser, session_browser;
 };
 Edits draw_export_panel(const Trace& trace, const Selection& sel, ExportPanelState& state);
 

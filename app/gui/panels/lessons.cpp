@@ -347,6 +347,12 @@ Edits draw_list(const Trace& trace, const Selection& sel, LessonsPanelState& sta
         ImGui::PopID();
     }
     if (state.lessons.empty() && state.load_errors.empty()) ImGui::TextDisabled("No lessons.");
+    ImGui::Spacing();
+    if (ImGui::Button("Open a lesson file..."))
+        state.browser.open("Open a lesson file", FileBrowser::Pick::File, {".json"}, state.folder);
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("A lesson of your own (schema attnscope.lesson/1, as in %s). You can also drop it on the "
+                          "window.", state.folder.c_str());
     return out;
 }
 
@@ -375,6 +381,29 @@ Edits open_start_lesson(const Trace& trace, const Selection& sel, LessonsPanelSt
     }
     state.load_errors.push_back("no lesson named '" + wanted + "' in " + state.folder);
     return {};
+}
+
+// A lesson file from outside the lessons folder: added to the list (replacing one of the same file
+// name) and opened; a bad file is listed with the load errors.
+Edits open_lesson_file(const Trace& trace, const Selection& sel, LessonsPanelState& state) {
+    const std::string path = state.open_file;
+    state.open_file.clear();
+    try {
+        Lesson lesson = load_lesson(path, lesson_vocabulary());
+        auto same = std::find_if(state.lessons.begin(), state.lessons.end(),
+                                 [&](const Lesson& l) { return l.file == lesson.file; });
+        const int index = static_cast<int>(same - state.lessons.begin());
+        const std::size_t steps = lesson.steps.size();
+        if (same == state.lessons.end())
+            state.lessons.push_back(std::move(lesson)), state.done.emplace_back();
+        else
+            *same = std::move(lesson);
+        state.done[index].assign(steps, false);
+        return open_lesson(trace, sel, state, index, 0);
+    } catch (const Error& e) {
+        state.load_errors.push_back(e.what());
+        return {};
+    }
 }
 
 }  // namespace
@@ -406,6 +435,8 @@ Edits draw_lessons_panel(const Trace& trace, const Selection& sel, LessonsPanelS
     if (!state.loaded) load(state);
     Edits out;
     if (!state.start_lesson.empty()) out = open_start_lesson(trace, sel, state);
+    if (const std::optional<std::string> picked = state.browser.draw()) state.open_file = *picked;
+    if (!state.open_file.empty()) out.merge(open_lesson_file(trace, sel, state));
     if (state.wait_for_experiments) state.experiment.job->wait();
     if (state.lesson < 0) {
         out.merge(draw_list(trace, sel, state));

@@ -13,6 +13,7 @@
 #include "attnscope/trace.hpp"
 #include "gui/edits.hpp"
 #include "gui/job.hpp"
+#include "gui/widgets/file_browser.hpp"
 
 namespace attnscope::gui {
 
@@ -48,6 +49,8 @@ struct LessonsPanelState {
     bool wait_for_experiments = false;         // screenshots: finish an experiment within the frame
     std::string start_lesson;                  // attnscope render --lesson: open it on the first frame
     int start_step = 0;                        // (0-based)
+    std::string open_file;                     // a lesson file to add and open on the next frame (browsed or dropped)
+    FileBrowser browser;
 };
 Edits draw_lessons_panel(const Trace& trace, const Selection& sel, LessonsPanelState& state);
 

@@ -23,40 +23,35 @@ std::string numbered(const char* prefix, int i) {
     return s;
 }
 
-// Inputs that run the given model (or the synthetic engine for ""), dropping what a model refuses.
-Edits switch_to(const Inputs& inputs, const std::string& model) {
-    Inputs next = inputs;
-    next.model = model;
-    if (!model.empty()) {
-        next.cross_text.clear();
-        next.edits.clear();
-        next.variant = VariantParams{};
-    }
-    Edits out;
-    out.inputs = next;
-    return out;
-}
 
 void draw_open_row(const Trace* trace, const Inputs& inputs, const std::string& error, const RunStatus& status,
                    ModelPanelState& s, Edits& out) {
     const bool loading = status.busy && !inputs.model.empty() && (!trace || trace->inputs.model != inputs.model);
     ImGui::TextUnformatted("Model folder");
     ImGui::SameLine();
-    const float buttons = ImGui::CalcTextSize("Open").x + ImGui::CalcTextSize("Synthetic engine").x + ImGui::GetFontSize() * 3;
+    const float buttons = ImGui::CalcTextSize("Open").x + ImGui::CalcTextSize("Browse...").x +
+                          ImGui::CalcTextSize("Synthetic engine").x + ImGui::GetFontSize() * 4.5f;
     ImGui::SetNextItemWidth(std::max(ImGui::GetContentRegionAvail().x - buttons, ImGui::GetFontSize() * 8));
     const bool enter = ImGui::InputTextWithHint("##path", "a folder with config.json, model.safetensors, vocab.json + merges.txt",
                                                 &s.path, ImGuiInputTextFlags_EnterReturnsTrue);
     ImGui::SameLine();
-    if ((ImGui::Button("Open") || enter) && !s.path.empty()) out = switch_to(inputs, s.path);
+    if ((ImGui::Button("Open") || enter) && !s.path.empty()) out = switch_model(inputs, s.path);
+    ImGui::SameLine();
+    if (ImGui::Button("Browse..."))
+        s.browser.open("Open a model folder", FileBrowser::Pick::Folder, {}, s.path.empty() ? inputs.model : s.path);
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("Pick a folder with config.json (model folders are marked). You can also drop a folder on "
+                          "the window.");
+    if (const std::optional<std::string> picked = s.browser.draw()) s.path = *picked, out = switch_model(inputs, *picked);
     ImGui::SameLine();
     ImGui::BeginDisabled(inputs.model.empty());
-    if (ImGui::Button("Synthetic engine")) out = switch_to(inputs, "");
+    if (ImGui::Button("Synthetic engine")) out = switch_model(inputs, "");
     ImGui::EndDisabled();
     if (loading) {
         ImGui::ProgressBar(static_cast<float>(status.progress), ImVec2(-ImGui::GetFontSize() * 6, 0));
         ImGui::SameLine();
         // The newest request wins: going back to what is shown stops the load at its next tensor.
-        if (ImGui::Button("Cancel")) out = switch_to(inputs, trace ? trace->inputs.model : "");
+        if (ImGui::Button("Cancel")) out = switch_model(inputs, trace ? trace->inputs.model : "");
         ImGui::TextDisabled("loading %s", inputs.model.c_str());
     } else if (!error.empty() && !inputs.model.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.4f, 0.35f, 1.0f));
@@ -230,10 +225,23 @@ void draw_next_tokens(const Trace& t) {
 
 }  // namespace
 
+Edits switch_model(const Inputs& inputs, const std::string& model) {
+    Inputs next = inputs;
+    next.model = model;
+    if (!model.empty()) {
+        next.cross_text.clear();
+        next.edits.clear();
+        next.variant = VariantParams{};
+    }
+    Edits out;
+    out.inputs = next;
+    return out;
+}
+
 Edits draw_model_panel(const Trace* trace, const Inputs& inputs, const std::string& error, const RunStatus& status,
                        const Selection& sel, ModelPanelState& s) {
     Edits out;
-    if (!s.synced) s.path = inputs.model, s.synced = true;
+    if (s.box_model != inputs.model) s.path = inputs.model, s.box_model = inputs.model;  // opened from elsewhere too
     draw_open_row(trace, inputs, error, status, s, out);
     if (inputs.model.empty()) {
         ImGui::TextWrapped("Showing the synthetic single-layer engine. Open a GPT-2 model folder (Hugging Face layout: "
