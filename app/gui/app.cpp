@@ -62,7 +62,7 @@ std::string layout_to_json(const AppState& app, int w, int h) {
     nlohmann::json list = nlohmann::json::array();
     for (const HeatmapPlacement& p : heatmaps_drawn_this_frame())
         list.push_back({{"id", p.id}, {"x0", p.x0 * scale.x}, {"y0", p.y0 * scale.y}, {"x1", p.x1 * scale.x},
-                        {"y1", p.y1 * scale.y}, {"rows", p.rows}, {"cols", p.cols}});
+                        {"y1", p.y1 * scale.y}, {"rows", p.rows}, {"cols", p.cols}, {"marked", p.marked}});
     nlohmann::json plots = nlohmann::json::array();
     for (const PlotPlacement& p : plots_drawn_this_frame()) {
         nlohmann::json series = nlohmann::json::array();
@@ -97,6 +97,7 @@ std::string layout_to_json(const AppState& app, int w, int h) {
                           {"text", app.inputs.text},
                           {"model", app.inputs.model},
                           {"error", app.error},
+                          {"trace_model", app.trace ? app.trace->inputs.model : std::string()},
                           {"trace_tokens", app.trace ? app.trace->n() : 0},
                           {"trace_layers", app.trace ? app.trace->layer_count() : 0},
                           {"edits", app.inputs.edits.size()},

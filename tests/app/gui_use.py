@@ -238,7 +238,7 @@ def main():
         time.sleep(1)
         app.click("Training: Open in Model panel")
         trained = app.wait_for("the trained model open", lambda l: l["workspace"] == "inspect" and
-                               "/trained/reverse-" in l["model"] and l["trace_tokens"] == 16 and
+                               "/trained/reverse-" in l["trace_model"] and l["trace_tokens"] == 16 and
                                "|" in l["text"] and l["error"] == "", 60)
         if not trained["model"].startswith(home):
             fail(f"the trained model was saved outside the home directory: {trained['model']}")
@@ -262,14 +262,14 @@ def main():
         time.sleep(0.3)
         screenshot(display, os.path.join(out, "file-browser.png"))
         app.click("File browser: Open")
-        app.wait_for("the picked model open", lambda l: l["model"] == first["model"] and l["trace_tokens"] == 16 and
+        app.wait_for("the picked model open", lambda l: l["trace_model"] == first["model"] and
                      not any(t["label"].startswith("File browser") for t in l["targets"]), 60)
         print(f"file browser: went from {trained_dir} to {os.path.dirname(first['model'])} and opened {default}")
 
         app.key("ctrl+z")  # back to the trained model
-        app.wait_for("Ctrl+Z to the trained model", lambda l: l["model"] == trained["model"], 60)
+        app.wait_for("Ctrl+Z to the trained model", lambda l: l["trace_model"] == trained["model"], 60)
         app.key("ctrl+z")
-        app.wait_for("Ctrl+Z back to the model and sentence before", lambda l: l["model"] == first["model"] and
+        app.wait_for("Ctrl+Z back to the model and sentence before", lambda l: l["trace_model"] == first["model"] and
                      l["text"] == own_text and l["trace_tokens"] != 16, 60)
         app.click("Step through")
         app.wait_for("workspace step", lambda l: l["workspace"] == "step", 20)
@@ -320,6 +320,22 @@ def main():
                     return
             fail(f"timed out waiting for {what}")
 
+        # With a model open, a click offers the built-in engine instead of editing the model's numbers.
+        if app.layout()["trace_model"]:
+            app.xdotool("mousemove", int(matrix["x0"] + cell_w / 2), int(matrix["y0"] + cell_h / 2))
+            time.sleep(0.2)
+            app.xdotool("click", 1)
+            app.wait_for("the model's cell editor", app.has_target("Matrices: edit in the built-in engine"), 20)
+            if editor(app.layout()):
+                fail("the cell editor offers to edit a loaded model's numbers")
+            app.click("Matrices: edit in the built-in engine")
+            app.wait_for("the built-in engine", lambda l: l["trace_model"] == "" and l["model"] == "", 30)
+            time.sleep(0.5)
+            matrix = next((h for h in app.layout()["heatmaps"] if h["id"] == "matrix"), None)
+            cell_w = (matrix["x1"] - matrix["x0"]) / matrix["cols"]
+            cell_h = (matrix["y1"] - matrix["y0"]) / matrix["rows"]
+            print("cell editor: a model's cell offers the built-in engine, which opened")
+
         # The field takes digits, signs and exponents only: "nan" cannot be typed, and Enter on the
         # unchanged value records nothing (the editor closes).
         enter_until("nan", "the editor to close on the unchanged value", lambda l: not editor(l))
@@ -332,9 +348,12 @@ def main():
                 fail(f"the refused value {bad} was recorded as an edit")
             print(f"cell editor: {bad} refused in place ({why}), nothing recorded")
         enter_until("0.5", "the edit of 0.5", lambda l: l["edits"] == 1)
+        app.wait_for("the edited cell outlined", lambda l: any(h["id"] == "matrix" and h["marked"] == 1
+                                                               for h in l["heatmaps"]), 20)
         app.xdotool("mousemove", 960, 10)
         app.key("ctrl+z")
-        app.wait_for("Ctrl+Z to undo the edit", lambda l: l["edits"] == 0, 20)
+        app.wait_for("Ctrl+Z to undo the edit", lambda l: l["edits"] == 0 and
+                     all(h["marked"] == 0 for h in l["heatmaps"]), 20)
         undone = app.layout()
         app.key("ctrl+shift+z")
         if undone["redo"] < 1:

@@ -193,7 +193,7 @@ std::string hover_text(const Trace& t, const LayerTrace& layer, const Shown& s, 
     if (const Edit* e = find_edit(t.inputs, s.edit_name, r, s.edit_col_offset + c))
         text += "\nedited: " + at(e->matrix, e->row, e->col) + " was set to " + num(e->value) +
                 (s.per_head ? "" : ", replacing the computed value");
-    text += "\nclick to edit";
+    text += t.has_model() ? "\nclick to edit it in the built-in engine" : "\nclick to edit";
     return text;
 }
 
@@ -225,6 +225,23 @@ Edits draw_editor(const Trace& t, CellEditor& ed) {
         ImGui::PushTextWrapPos(ImGui::GetFontSize() * 22);
         ImGui::TextDisabled("%s", ed.note.c_str());
         ImGui::PopTextWrapPos();
+    }
+    if (t.has_model()) {  // a model's numbers come from its files: edits belong to the built-in engine
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 22);
+        ImGui::TextWrapped("Cell edits change the built-in single-layer engine; a loaded model's numbers come from "
+                           "its files. Switch to the built-in engine to edit this cell there (Ctrl+Z comes back).");
+        ImGui::PopTextWrapPos();
+        const bool use = ImGui::Button("Edit in the built-in engine");
+        note_target("Matrices: edit in the built-in engine");
+        ImGui::SameLine();
+        if (use || ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false))
+            ImGui::CloseCurrentPopup();
+        if (use) {
+            out.inputs = t.inputs;
+            out.inputs->model.clear();
+        }
+        ImGui::EndPopup();
+        return out;
     }
     if (ed.focus) ImGui::SetKeyboardFocusHere();  // until the field has it: the click that opened us may take a frame
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
@@ -377,11 +394,15 @@ Edits draw_matrices_panel(const Trace& t, const Selection& sel, MatricesPanelSta
     style.column_groups = s.column_groups;
     if (has_head_columns(view) && t.inputs.heads > 1)
         style.highlight_cols_begin = sel.head * t.d_head, style.highlight_cols_end = (sel.head + 1) * t.d_head;
+    for (const Edit& e : t.inputs.edits)  // the user's edits of this matrix, outlined
+        if (e.matrix == s.edit_name && e.col >= s.edit_col_offset && e.col < s.edit_col_offset + s.values->cols())
+            style.marked.emplace_back(e.row, e.col - s.edit_col_offset);
     style.max_height = ImGui::GetContentRegionAvail().y - ImGui::GetFontSize() * 3.6f;
     const HeatmapHit hit = draw_readable_heatmap(state.heatmap, *s.values, style);
     draw_colorbar(style.map, style.lo, style.hi);
-    ImGui::TextDisabled("Rows: %s; columns: %s. Hover a cell for its formula, click to edit it. Wheel zooms, "
-                        "right-drag pans.", s.rows ? "tokens" : "dimensions", s.per_head ? "the head's dimensions" : "dimensions");
+    ImGui::TextDisabled("Rows: %s; columns: %s. Hover a cell for its formula, click to edit it%s. Wheel zooms, "
+                        "right-drag pans.", s.rows ? "tokens" : "dimensions", s.per_head ? "the head's dimensions" : "dimensions",
+                        style.marked.empty() ? "" : " (your edits are outlined in cyan; Ctrl+Z undoes)");
 
     if (hit.hovered()) {
         ImGui::SetTooltip("%s", hover_text(t, layer, s, view, key_side, sel.head, hit.row, hit.col).c_str());

@@ -27,9 +27,9 @@ struct Placements {
 };
 Placements g_placements;
 
-void record_placement(const char* id, ImVec2 p0, ImVec2 p1, int rows, int cols) {
+void record_placement(const char* id, ImVec2 p0, ImVec2 p1, int rows, int cols, int marked) {
     if (g_placements.frame != ImGui::GetFrameCount()) g_placements = {ImGui::GetFrameCount(), {}};
-    g_placements.list.push_back({id, p0.x, p0.y, p1.x, p1.y, rows, cols});
+    g_placements.list.push_back({id, p0.x, p0.y, p1.x, p1.y, rows, cols, marked});
 }
 
 GLuint make_lut(Colormap map) {
@@ -264,6 +264,12 @@ void draw_overlays(ImDrawList* dl, const Frame& f, const HeatmapStyle& style, co
     if (style.highlight_cols_begin >= 0 && style.highlight_cols_end > style.highlight_cols_begin)
         dl->AddRect(ImVec2(f.col_x(style.highlight_cols_begin), f.p0.y), ImVec2(f.col_x(style.highlight_cols_end), f.p1.y),
                     IM_COL32(255, 80, 40, 255), 0.0f, 0, 3.0f);
+    for (const auto& [r, c] : style.marked) {  // dark under cyan: seen on any colour
+        if (r < 0 || r >= f.rows || c < 0 || c >= f.cols) continue;
+        const ImVec2 a(f.col_x(c), f.row_y(r)), b(f.col_x(c + 1), f.row_y(r + 1));
+        dl->AddRect(a, b, IM_COL32(0, 0, 0, 230), 0.0f, 0, 3.5f);
+        dl->AddRect(a, b, IM_COL32(0, 230, 255, 255), 0.0f, 0, 1.5f);
+    }
     if (hit.hovered())
         dl->AddRect(ImVec2(f.col_x(hit.col), f.row_y(hit.row)), ImVec2(f.col_x(hit.col + 1), f.row_y(hit.row + 1)),
                     IM_COL32(255, 255, 255, 255), 0.0f, 0, 1.5f);
@@ -347,7 +353,9 @@ HeatmapHit Heatmap::draw(const char* id, const Matrix& values, const HeatmapStyl
     Frame f = heatmap_frame(style, rows_, cols_);
     ImGui::PushID(id);
     interact(f, hit);  // first, so that this frame's zoom and pan are drawn at once
-    record_placement(id, f.p0, f.p1, f.rows, f.cols);
+    int marked = 0;
+    for (const auto& [r, c] : style.marked) marked += r >= 0 && r < f.rows && c >= 0 && c < f.cols;
+    record_placement(id, f.p0, f.p1, f.rows, f.cols, marked);
     ImDrawList* dl = ImGui::GetWindowDrawList();
     dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(color_tex_)), f.p0, f.p1, f.uv0, f.uv1);
     draw_overlays(dl, f, style, hit);

@@ -24,6 +24,7 @@ struct HeatmapStyle {
     int highlight_row = -1;                              // outlined, e.g. the selected query
     int column_groups = 0;                               // a separator every this many columns (heads)
     int highlight_cols_begin = -1, highlight_cols_end = -1;  // [begin, end) outlined, e.g. the selected head
+    std::vector<std::pair<int, int>> marked;             // (row, col) cells outlined in cyan: the user's edits
     float max_cell = 28.0f;                              // pixels per cell at most
     float max_height = 0.0f;                             // 0: as tall as the width allows
 };
@@ -79,6 +80,7 @@ struct HeatmapPlacement {
     std::string id;
     float x0, y0, x1, y1;  // the cell area at zoom 1, excluding labels
     int rows, cols;
+    int marked = 0;        // cells outlined as marked (edited)
 };
 std::vector<HeatmapPlacement> heatmaps_drawn_this_frame();
 
