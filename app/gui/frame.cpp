@@ -9,6 +9,8 @@
 #include "gui/open_path.hpp"
 #include "gui/welcome.hpp"
 #include "gui/widgets/texts_drawn.hpp"
+#include "gui/widgets/flow.hpp"
+#include "gui/widgets/tones.hpp"
 
 namespace attnscope::gui {
 namespace {
@@ -43,8 +45,9 @@ Rect grid_cell(const Rect& area, int index, int count) {
 // The current step's banner at the top of a panel that shows it.
 void step_banner(Step step, bool model) {
     const StepInfo& info = step_info(step, model);
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.62f, 0.25f, 1.0f));
-    ImGui::Text("Step %d/%zu  %s:  %s", position_of(step, model) + 1, steps_of(model).size(), info.title, info.formula);
+    ImGui::PushStyleColor(ImGuiCol_Text, tone(Tone::Accent));
+    ImGui::TextWrapped("Step %d/%zu  %s:  %s", position_of(step, model) + 1, steps_of(model).size(), info.title,
+                       info.formula);
     ImGui::PopStyleColor();
     ImGui::Separator();
 }
@@ -52,13 +55,13 @@ void step_banner(Step step, bool model) {
 // Under every panel's title while a variant is active: which, and a way back to exact attention.
 Edits variant_banner(const Trace& t) {
     Edits out;
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.62f, 0.25f, 1.0f));
+    ImGui::PushStyleColor(ImGuiCol_Text, tone(Tone::Accent));
     const std::string note = std::string("Variant active: ") + name(t.inputs.variant.kind) +
                              ". The weights and outputs here are the variant's, not exact attention's.";
     ImGui::TextWrapped("%s", note.c_str());
     note_text("variant", note);
     ImGui::PopStyleColor();
-    ImGui::SameLine();
+    same_line_if_fits(button_width("exact attention"));
     if (ImGui::SmallButton("exact attention")) {
         Inputs exact = t.inputs;
         exact.variant = VariantParams{};
@@ -120,7 +123,7 @@ float draw_menu(AppState& app) {
     ImGui::TextDisabled("|  step %d/%zu: %s   layer %d   head %d   query %d", position_of(app.selection.step, model) + 1,
                         steps_of(model).size(), info.title, app.selection.layer, app.selection.head, app.selection.query);
     if (!app.notice.empty()) {
-        ImGui::TextColored(ImVec4(1.0f, 0.55f, 0.2f, 1.0f), "|  %s", app.notice.c_str());
+        ImGui::TextColored(tone(Tone::Accent), "|  %s", app.notice.c_str());
         note_text("menu", app.notice);
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s\n(click to dismiss)", app.notice.c_str());
         if (ImGui::IsItemClicked()) app.notice.clear();
@@ -228,6 +231,8 @@ void apply_theme(Theme theme) {
     else
         ImGui::StyleColorsLight();
     ImGuiStyle& style = ImGui::GetStyle();
+    set_light_tones(theme == Theme::Light);
+    style.Colors[ImGuiCol_TextDisabled] = disabled_text(theme == Theme::Light);  // ImGui's light grey is too faint
     style.WindowRounding = 0.0f;  // backgrounds are cleared rectangles (see clear_window_rect)
     style.FrameRounding = 3.0f;
 }

@@ -25,7 +25,7 @@ Matrix sinusoidal_encoding(int n, int d) {
 Matrix learned_encoding(int n, int d, std::uint64_t seed) {
     if (n > kLearnedPositions)
         throw Error("the learned position table has " + std::to_string(kLearnedPositions) + " rows but the text has " +
-                    std::to_string(n) + " tokens: shorten the text or use --pe sinusoidal");
+                    std::to_string(n) + " tokens: shorten the text, or choose the sinusoidal positional encoding");
     return random_normal(kLearnedPositions, d, 0.1, seed, "learned_positions").topRows(n);
 }
 

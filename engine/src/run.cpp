@@ -82,7 +82,7 @@ void check_variant_sizes(const VariantParams& v, int n, int m) {
                             std::to_string(std::max(n, m) - 1));
     if (v.kind == VariantKind::Nystrom && v.landmarks > std::min(n, m))
         throw Error("nystrom needs at most as many landmarks as tokens: landmarks (" + std::to_string(v.landmarks) +
-                    ") > " + std::to_string(std::min(n, m)) + " tokens; lower --landmarks");
+                    ") > " + std::to_string(std::min(n, m)) + " tokens; choose fewer landmarks");
 }
 
 SequenceTrace encode_sequence(std::vector<std::string> tokens, const Inputs& in, const std::string& prefix) {

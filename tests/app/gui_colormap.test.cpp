@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "gui/colormap.hpp"
+#include "gui/widgets/tones.hpp"
 
 using attnscope::gui::Colormap;
 using attnscope::gui::colormap_color;
@@ -89,4 +90,23 @@ TEST_CASE("the table samples the colormap evenly", "[colormap]") {
             require_rgb(table[static_cast<size_t>(i)], want.r, want.g, want.b);
         }
     }
+}
+
+TEST_CASE("text tones are readable on both themes' backgrounds (WCAG 4.5:1), and ImGui's faint light grey is replaced",
+          "[tones]") {
+    using attnscope::gui::contrast_ratio;
+    using attnscope::gui::Tone;
+    // The formula itself: black on white is 21:1, a colour on itself 1:1.
+    REQUIRE(contrast_ratio(ImVec4(0, 0, 0, 1), ImVec4(1, 1, 1, 1)) == Approx(21.0));
+    REQUIRE(contrast_ratio(ImVec4(0.3f, 0.6f, 0.2f, 1), ImVec4(0.3f, 0.6f, 0.2f, 1)) == Approx(1.0));
+    for (bool light : {false, true}) {
+        const ImVec4 bg = attnscope::gui::window_background(light);
+        for (Tone t : {Tone::Accent, Tone::Error, Tone::Good}) {
+            INFO((light ? "light" : "dark") << " theme, tone " << static_cast<int>(t));
+            CHECK(contrast_ratio(attnscope::gui::tone(t, light), bg) >= 4.5);
+        }
+        CHECK(contrast_ratio(attnscope::gui::disabled_text(light), bg) >= 4.5);
+    }
+    // The dark theme's orange on the light background is what the light shade replaces: too faint.
+    CHECK(contrast_ratio(attnscope::gui::tone(Tone::Accent, false), attnscope::gui::window_background(true)) < 3.0);
 }

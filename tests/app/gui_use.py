@@ -252,12 +252,18 @@ def main():
         app.click("File: Open model folder...")
         name = os.path.basename(trained["model"]) + "/"
         app.wait_for("the file browser beside the trained model", app.has_target("File browser: " + name), 20)
-        app.click("File browser: path")
-        app.key("ctrl+a")
-        app.xdotool("type", "--delay", "20", os.path.dirname(first["model"]))
-        app.key("Return")
         default = os.path.basename(first["model"]) + "/"
-        app.wait_for("the browser in the built-in models' folder", app.has_target("File browser: " + default), 20)
+        for attempt in range(3):  # a synthetic click into a just-opened popup can miss, as a hurried hand can
+            app.click("File browser: path")
+            time.sleep(0.3)
+            app.key("ctrl+a")
+            app.xdotool("type", "--delay", "20", os.path.dirname(first["model"]))
+            app.key("Return")
+            if app.wait_for("the browser in the built-in models' folder", app.has_target("File browser: " + default),
+                            6, or_none=True):
+                break
+        else:
+            fail("typing a folder into the file browser's path box did not go there")
         app.click("File browser: " + default)
         time.sleep(0.3)
         screenshot(display, os.path.join(out, "file-browser.png"))

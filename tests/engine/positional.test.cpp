@@ -57,7 +57,7 @@ TEST_CASE("learned encoding: a seeded table whose first n rows are used", "[posi
 
 TEST_CASE("learned encoding past 512 positions is an error", "[positional][learned][error]") {
     REQUIRE_ERROR(attnscope::learned_encoding(513, 8, 7), "512 rows");
-    REQUIRE_ERROR(attnscope::learned_encoding(600, 8, 7), "use --pe sinusoidal");
+    REQUIRE_ERROR(attnscope::learned_encoding(600, 8, 7), "choose the sinusoidal positional encoding");
 }
 
 TEST_CASE("rope_angle is pos * 10000^(-2i/d_head)", "[positional][rope][hand]") {

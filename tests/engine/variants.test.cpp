@@ -1075,7 +1075,7 @@ TEST_CASE("variants: combinations that make no sense throw Error with the fix", 
                   "use pe none, sinusoidal, learned or rope");
     REQUIRE_ERROR(as::run(with(VariantKind::Nystrom, keep, Mask::None, Positional::Alibi)), "per-pair bias");
     REQUIRE_ERROR(as::run(with(VariantKind::Nystrom, [](VariantParams& v) { v.landmarks = 9; })),
-                  "landmarks (9) > 5 tokens; lower --landmarks");
+                  "landmarks (9) > 5 tokens; choose fewer landmarks");
     REQUIRE_ERROR(as::run(with(VariantKind::Local, [](VariantParams& v) { v.global_tokens = {1, 5}; })),
                   "global token 5 is past the end of the text (5 tokens): choose positions 0..4");
     REQUIRE_ERROR(as::run(with(VariantKind::Local, [](VariantParams& v) { v.global_tokens = {-1}; })),

@@ -6,6 +6,7 @@
 
 #include "gui/formulas.hpp"
 #include "gui/panels/attention.hpp"
+#include "gui/widgets/flow.hpp"
 
 namespace attnscope::gui {
 namespace {
@@ -37,7 +38,7 @@ Edits draw_attention_panel(const Trace& t, const Selection& sel, AttentionPanelS
     ImGui::Checkbox("follow step", &state.follow_step);
     const AttentionStage stage = state.follow_step ? stage_for_step(sel.step, state.stage) : state.stage;
     for (int s = 0; s < 4; ++s) {
-        if (s > 0) ImGui::SameLine();
+        if (s > 0) same_line_if_fits(ImGui::GetFrameHeight() + labeled_width(0, kStageNames[s]));
         if (ImGui::RadioButton(kStageNames[s], static_cast<int>(stage) == s)) {
             state.stage = static_cast<AttentionStage>(s);
             state.follow_step = false;

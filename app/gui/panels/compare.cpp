@@ -12,7 +12,9 @@
 #include <cstdio>
 #include <string>
 
+#include "gui/widgets/flow.hpp"
 #include "gui/widgets/plot.hpp"
+#include "gui/widgets/tones.hpp"
 
 namespace attnscope::gui {
 namespace {
@@ -295,7 +297,7 @@ void handle_hit(Grid& g, const HeatmapHit& hit) {
 
 void draw_error_in_place(Grid& g, const Column& c) {
     const VariantKind kind = c.run->variant.kind;
-    ImGui::PushStyleColor(ImGuiCol_Text, kErrorColor);
+    ImGui::PushStyleColor(ImGuiCol_Text, tone(Tone::Error));
     ImGui::TextWrapped("%s cannot run on these inputs:", name(kind));
     ImGui::PopStyleColor();
     ImGui::TextWrapped("%s", c.run->error.empty() ? "(its run is out of date: waiting for the re-run)" : c.run->error.c_str());
@@ -499,7 +501,7 @@ void draw_grid(Grid& g, bool fit_height) {
 // The explanation, the head and the line-up's add button.
 void draw_top_line(Grid& g) {
     ImGui::TextUnformatted("Same inputs, exact attention vs efficient variants; everything is per head h");
-    ImGui::SameLine();
+    same_line_if_fits(labeled_width(ImGui::GetFontSize() * 7, "h"));
     int head = g.h;
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
     if (ImGui::SliderInt("h", &head, 0, g.exact.inputs.heads - 1)) g.out.head = head;
@@ -518,9 +520,13 @@ void draw_top_line(Grid& g) {
         g.out.compared = g.lineup;
     }
     ImGui::EndDisabled();
-    ImGui::SameLine();
-    ImGui::TextDisabled("%d of %d columns.  Hover a cell for its value in every column; click to select its query.", count,
-                        kMaxCompared);
+    char line[160];
+    std::snprintf(line, sizeof line, "%d of %d columns.  Hover a cell for its value in every column; click to select "
+                  "its query.", count, kMaxCompared);
+    same_line_if_fits(ImGui::CalcTextSize(line).x);
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("%s", line);
+    ImGui::PopStyleColor();
 }
 
 }  // namespace

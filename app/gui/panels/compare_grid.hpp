@@ -14,7 +14,6 @@ namespace attnscope::gui::compare {
 inline constexpr ImU32 kColumnColors[kMaxCompared] = {IM_COL32(255, 150, 60, 255), IM_COL32(90, 200, 255, 255),
                                                IM_COL32(240, 110, 210, 255)};
 inline constexpr ImU32 kSpectrumColor = IM_COL32(110, 205, 120, 255);
-inline const ImVec4 kErrorColor(1.0f, 0.42f, 0.36f, 1.0f);
 
 // What "+ add variant" offers next: the default line-up first, then the rest.
 inline constexpr VariantKind kAddOrder[] = {VariantKind::Local,     VariantKind::BigBird, VariantKind::Linformer,

@@ -15,6 +15,7 @@
 #include "attnscope/trace_json.hpp"
 #include "gui/png.hpp"
 #include "gui/session.hpp"
+#include "gui/widgets/tones.hpp"
 
 namespace attnscope::gui {
 namespace {
@@ -179,7 +180,7 @@ void status_line(const ExportPanelState& state, const NamedMatrix& m) {
         ImGui::TextDisabled("Writes %s.csv / .npy / .png, or %s beside them.", stem.c_str(), kTraceFile);
         return;
     }
-    const ImVec4 color = state.status_is_error ? ImVec4(1.0f, 0.35f, 0.3f, 1.0f) : ImVec4(0.45f, 0.85f, 0.45f, 1.0f);
+    const ImVec4 color = tone(state.status_is_error ? Tone::Error : Tone::Good);
     ImGui::PushStyleColor(ImGuiCol_Text, color);
     ImGui::TextWrapped("%s", state.status.c_str());
     ImGui::PopStyleColor();

@@ -4,6 +4,8 @@
 
 #include "gui/panels/input.hpp"
 #include "gui/widgets/texts_drawn.hpp"
+#include "gui/widgets/flow.hpp"
+#include "gui/widgets/tones.hpp"
 
 namespace attnscope::gui {
 namespace {
@@ -36,22 +38,24 @@ bool enum_combo(const char* label, Enum& value, const std::array<Enum, N>& all) 
 }
 
 // The synthetic engine's sizes and options.
+// Two controls a line where they fit, one where the panel is narrow.
 void draw_engine_controls(Inputs& next) {
-    ImGui::PushItemWidth(ImGui::GetFontSize() * 8);
+    const float w = ImGui::GetFontSize() * 8;
+    ImGui::PushItemWidth(w);
     ImGui::InputInt("d_model", &next.d_model, 8, 64);
-    ImGui::SameLine();
+    same_line_if_fits(labeled_width(w, "heads"));
     ImGui::InputInt("heads", &next.heads, 1, 1);
     int seed = static_cast<int>(next.seed);
     if (ImGui::InputInt("seed", &seed)) next.seed = static_cast<std::uint64_t>(std::max(seed, 0));
-    ImGui::SameLine();
+    same_line_if_fits(labeled_width(w, "pad to"));
     ImGui::InputInt("pad to", &next.pad_to, 1, 4);
     enum_combo("positional", next.pe, kAllPositional);
-    ImGui::SameLine();
+    same_line_if_fits(labeled_width(w, "mask"));
     enum_combo("mask", next.mask, kAllMasks);
     float temperature = static_cast<float>(next.temperature);
     if (ImGui::SliderFloat("temperature", &temperature, 0.05f, 10.0f, "%.2f", ImGuiSliderFlags_Logarithmic))
         next.temperature = temperature;
-    ImGui::SameLine();
+    same_line_if_fits(ImGui::GetFrameHeight() + labeled_width(0, "<bos>"));
     ImGui::Checkbox("<bos>", &next.bos);
     enum_combo("backend", next.backend, kAllBackends);
     if (ImGui::IsItemHovered())
@@ -132,7 +136,7 @@ Edits draw_input_panel(const Inputs& inputs, const ModelSummary* model, const st
         }
     }
     if (!error.empty()) {
-        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.35f, 0.3f, 1.0f));
+        ImGui::PushStyleColor(ImGuiCol_Text, tone(Tone::Error));
         ImGui::TextWrapped("%s", error.c_str());
         ImGui::PopStyleColor();
     }

@@ -15,13 +15,11 @@
 #include "gui/frame.hpp"
 #include "gui/widgets/plot.hpp"
 #include "gui/widgets/texts_drawn.hpp"
+#include "gui/widgets/tones.hpp"
 
 namespace attnscope::gui {
 namespace {
 
-const ImVec4 kValueColor(1.0f, 0.62f, 0.25f, 1.0f);   // live numbers, as the step banner
-const ImVec4 kErrorColor(1.0f, 0.35f, 0.35f, 1.0f);
-const ImVec4 kDoneColor(0.35f, 0.85f, 0.45f, 1.0f);
 const ImU32 kSeriesColors[] = {IM_COL32(90, 170, 255, 255), IM_COL32(255, 140, 60, 255), IM_COL32(120, 200, 120, 255),
                                IM_COL32(170, 170, 170, 255)};
 
@@ -122,7 +120,7 @@ void draw_rich_text(const std::vector<RenderedPiece>& pieces) {
     float x = 0;
     bool line_start = true, can_break = false;
     for (const RenderedPiece& piece : pieces) {
-        const ImVec4 color = piece.error ? kErrorColor : piece.value ? kValueColor : ImGui::GetStyleColorVec4(ImGuiCol_Text);
+        const ImVec4 color = piece.error ? tone(Tone::Error) : piece.value ? tone(Tone::Accent) : ImGui::GetStyleColorVec4(ImGuiCol_Text);
         size_t pos = 0;
         while (pos < piece.text.size()) {
             size_t end = piece.text.find_first_of(" \n", pos);
@@ -216,7 +214,7 @@ void draw_experiment(ExperimentJob& job) {
     if (ImGui::SmallButton("Run again")) request_experiment(job, job.name, job.context);
     ImGui::EndDisabled();
     if (const std::string error = job.job->error(); !error.empty()) {
-        ImGui::PushStyleColor(ImGuiCol_Text, kErrorColor);
+        ImGui::PushStyleColor(ImGuiCol_Text, tone(Tone::Error));
         ImGui::TextWrapped("The experiment failed: %s", error.c_str());
         ImGui::PopStyleColor();
         return;
@@ -231,7 +229,9 @@ void draw_experiment(ExperimentJob& job) {
         return;
     }
     const ExperimentResult& r = *result;
-    ImGui::TextDisabled("%s", r.title.c_str());
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("%s", r.title.c_str());
+    ImGui::PopStyleColor();
     draw_rich_text({{r.finding, false, false}});  // wraps at spaces only: "7.04" stays whole
     draw_experiment_plot(r);
     draw_table(r);
@@ -242,17 +242,17 @@ Edits draw_task(const Lesson& lesson, int index, const LessonScope& scope, Lesso
     Edits out;
     const LessonTask& task = *lesson.steps[index].task;
     ImGui::Separator();
-    ImGui::TextColored(kValueColor, "Task");
+    ImGui::TextColored(tone(Tone::Accent), "Task");
     draw_rich_text(render_template(task.prompt, scope));
     try {
         if (task.check.holds(scope)) {
             state.done[state.lesson][index] = true;
-            ImGui::TextColored(kDoneColor, "Done! The check passes: %s", task.check.source().c_str());
+            ImGui::TextColored(tone(Tone::Good), "Done! The check passes: %s", task.check.source().c_str());
         } else {
             ImGui::TextDisabled("Not yet (checking live: %s)", task.check.source().c_str());
         }
     } catch (const Error& e) {
-        ImGui::PushStyleColor(ImGuiCol_Text, kErrorColor);
+        ImGui::PushStyleColor(ImGuiCol_Text, tone(Tone::Error));
         ImGui::TextWrapped("The check cannot be evaluated now: %s", e.what());
         ImGui::PopStyleColor();
     }
@@ -304,10 +304,10 @@ Edits draw_step(const Trace& trace, const Selection& sel, LessonsPanelState& sta
     const LessonStep& step = lesson.steps[state.step];
     ImGui::BeginChild("lesson body");
     ImGui::TextDisabled("%s", lesson.title.c_str());
-    ImGui::TextUnformatted(step.title.c_str());
+    ImGui::TextWrapped("%s", step.title.c_str());  // a myth's claim can be long
     ImGui::Separator();
     if (!state.error.empty()) {
-        ImGui::PushStyleColor(ImGuiCol_Text, kErrorColor);
+        ImGui::PushStyleColor(ImGuiCol_Text, tone(Tone::Error));
         ImGui::TextWrapped("%s", state.error.c_str());
         ImGui::PopStyleColor();
     }
@@ -334,7 +334,7 @@ Edits draw_list(const Trace& trace, const Selection& sel, LessonsPanelState& sta
         ImGui::TextUnformatted(l.title.c_str());
         ImGui::SameLine();
         if (finished == static_cast<int>(done.size()))
-            ImGui::TextColored(kDoneColor, "done");
+            ImGui::TextColored(tone(Tone::Good), "done");
         else
             ImGui::TextDisabled("%d/%zu", finished, done.size());
         if (!l.summary.empty()) {
@@ -358,7 +358,7 @@ Edits draw_list(const Trace& trace, const Selection& sel, LessonsPanelState& sta
 
 void draw_load_errors(LessonsPanelState& state) {
     for (const std::string& e : state.load_errors) {
-        ImGui::PushStyleColor(ImGuiCol_Text, kErrorColor);
+        ImGui::PushStyleColor(ImGuiCol_Text, tone(Tone::Error));
         ImGui::TextWrapped("%s", e.c_str());
         ImGui::PopStyleColor();
     }

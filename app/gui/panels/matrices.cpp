@@ -12,6 +12,7 @@
 #include "attnscope/positional.hpp"
 #include "gui/formulas.hpp"
 #include "gui/widgets/texts_drawn.hpp"
+#include "gui/widgets/tones.hpp"
 #include "attnscope/error.hpp"
 
 namespace attnscope::gui {
@@ -267,7 +268,7 @@ Edits draw_editor(const Trace& t, CellEditor& ed) {
     }
     if (!ed.refused.empty()) {
         ImGui::PushTextWrapPos(ImGui::GetFontSize() * 22);
-        ImGui::TextColored(ImVec4(1.0f, 0.35f, 0.35f, 1.0f), "%s", ed.refused.c_str());
+        ImGui::TextColored(tone(Tone::Error), "%s", ed.refused.c_str());
         ImGui::PopTextWrapPos();
         note_text("matrices", ed.refused);
     }
@@ -344,7 +345,7 @@ void draw_header(const Trace& t, const Shown& s, int head) {
     const int elsewhere = static_cast<int>(t.inputs.edits.size()) - here;
     if (here > 0) {
         ImGui::SameLine();
-        ImGui::TextColored(ImVec4(1.0f, 0.62f, 0.25f, 1.0f), "%d edited cell%s in %s", here, here == 1 ? "" : "s",
+        ImGui::TextColored(tone(Tone::Accent), "%d edited cell%s in %s", here, here == 1 ? "" : "s",
                            s.edit_name.c_str());
     }
     if (elsewhere > 0) {

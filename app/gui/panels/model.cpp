@@ -1,6 +1,8 @@
 // Model panel. Loading runs on a BackgroundJob (open_model warms the engine's cache); when it
 // is done the panel hands back Inputs with the model set, and run() finds the weights loaded.
 #include "gui/panels/model.hpp"
+#include "gui/widgets/tones.hpp"
+#include "gui/widgets/rotated_text.hpp"
 
 #include <imgui.h>
 #include <imgui_stdlib.h>
@@ -54,7 +56,7 @@ void draw_open_row(const Trace* trace, const Inputs& inputs, const std::string& 
         if (ImGui::Button("Cancel")) out = switch_model(inputs, trace ? trace->inputs.model : "");
         ImGui::TextDisabled("loading %s", inputs.model.c_str());
     } else if (!error.empty() && !inputs.model.empty()) {
-        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.4f, 0.35f, 1.0f));
+        ImGui::PushStyleColor(ImGuiCol_Text, tone(Tone::Error));
         ImGui::TextWrapped("Cannot open %s: %s", inputs.model.c_str(), error.c_str());
         ImGui::PopStyleColor();
     }
@@ -68,16 +70,50 @@ constexpr float kGap = 3.0f;  // between thumbnails
 
 struct GridSize {
     float thumb = 4, label_w = 0, width = 0;
+    float tokens = 0;  // room for token labels left of and above the grid; 0: the cells are too small for them
 };
 
-// One row per layer, a column per head: square thumbnails as large as width x height allows.
-GridSize grid_size(int layers, int heads, float width, float height) {
+// One row per layer, a column per head: square thumbnails as large as width x height allows. When
+// a cell has room for a line of text, the tokens label the rows (left) and columns (above).
+GridSize grid_size(int layers, int heads, const std::vector<std::string>& tokens, float width, float height) {
     GridSize g;
     const float font = ImGui::GetFontSize();
-    g.label_w = font * 2.5f;
-    g.thumb = std::max(std::floor(std::min((width - g.label_w) / heads - kGap, (height - font * 1.5f) / layers - kGap)), 4.0f);
-    g.width = g.label_w + heads * (g.thumb + kGap);
+    auto fit = [&](float extra) {
+        g.label_w = font * 2.5f + extra;
+        g.thumb = std::max(std::floor(std::min((width - g.label_w) / heads - kGap,
+                                               (height - font * 1.5f - extra) / layers - kGap)), 4.0f);
+        g.width = g.label_w + heads * (g.thumb + kGap);
+    };
+    fit(0);
+    if (!tokens.empty() && g.thumb / tokens.size() >= font * 0.5f) {
+        float widest = 0;
+        for (const std::string& t : tokens) widest = std::max(widest, ImGui::CalcTextSize(t.c_str()).x);
+        g.tokens = std::min(widest, font * 5) + 6;
+        fit(g.tokens);
+        if (g.thumb / tokens.size() < font * 0.5f) g.tokens = 0, fit(0);  // the labels' room made the cells too small
+    }
     return g;
+}
+
+// The tokens along the grid's first column (queries) and above its first row (keys), cut at their room.
+void draw_grid_tokens(ImDrawList* dl, const Trace& t, const GridSize& g, ImVec2 first_cell, const Selection& sel) {
+    const float font = ImGui::GetFontSize(), cell = g.thumb / t.n();
+    const ImU32 ink = ImGui::GetColorU32(ImGuiCol_TextDisabled);
+    const int every = static_cast<int>(std::ceil(font * 0.95f / cell));  // every k-th token, so that none overlap
+    for (int i = 0; i < t.n(); i += every) {
+        const char* q = t.query.tokens[i].c_str();
+        const float y = first_cell.y + (i + 0.5f) * cell - font * 0.5f;
+        dl->PushClipRect(ImVec2(first_cell.x - g.tokens, y), ImVec2(first_cell.x - 3, y + font), true);
+        dl->AddText(ImVec2(first_cell.x - 4 - ImGui::CalcTextSize(q).x, y), i == sel.query ? kAccent : ink, q);
+        dl->PopClipRect();
+    }
+    for (int j = 0; j < static_cast<int>(t.keys.tokens.size()); j += every) {
+        const std::string& k = t.keys.tokens[j];
+        const float x = first_cell.x + (j + 0.5f) * cell - font * 0.5f, length = ImGui::CalcTextSize(k.c_str()).x;
+        dl->PushClipRect(ImVec2(x, first_cell.y - g.tokens), ImVec2(x + font, first_cell.y - 3), true);
+        add_vertical_text(dl, x, first_cell.y - 4 - length, ink, k);
+        dl->PopClipRect();
+    }
 }
 
 void draw_grid(const Trace& t, const Selection& sel, ModelPanelState& s, const GridSize& g, Edits& out) {
@@ -91,7 +127,8 @@ void draw_grid(const Trace& t, const Selection& sel, ModelPanelState& s, const G
         const std::string label = numbered(thumb >= font * 2 ? "h" : "", h);
         dl->AddText(ImVec2(origin.x + g.label_w + h * (thumb + kGap), origin.y), h == sel.head ? kAccent : ink, label.c_str());
     }
-    const float top = origin.y + font * 1.3f;
+    const float top = origin.y + font * 1.3f + g.tokens;
+    if (g.tokens > 0) draw_grid_tokens(dl, t, g, ImVec2(origin.x + g.label_w, top), sel);
     for (int l = 0; l < L; ++l) {
         const float y = top + l * (thumb + kGap);
         dl->AddText(ImVec2(origin.x, y + (thumb - font) * 0.5f), l == sel.layer ? kAccent : ink, numbered("L", l).c_str());
@@ -270,9 +307,14 @@ Edits draw_model_panel(const Trace* trace, const Inputs& inputs, const std::stri
     const float side_w = std::min(ImGui::GetContentRegionAvail().x * 0.38f, font * 30);
     const float grid_w = ImGui::GetContentRegionAvail().x - side_w;
     if (s.view == ModelView::Heads) {
-        const GridSize grid = grid_size(L, H, grid_w, avail_h - font);
+        const GridSize grid = grid_size(L, H, t.query.tokens, grid_w, avail_h - font * 2.4f);
         ImGui::BeginChild("grid", ImVec2(grid.width + font, 0));
         draw_grid(t, sel, s, grid, out);
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+        ImGui::TextWrapped("Each square: rows are queries, columns keys (%d tokens%s). Hover a cell for its tokens and "
+                           "weight; click to open that layer and head everywhere.", t.n(),
+                           grid.tokens > 0 ? ", labelled on the first" : "");
+        ImGui::PopStyleColor();
     } else {
         ImGui::BeginChild("grid", ImVec2(grid_w, 0));
         draw_aggregates(t, sel, s, grid_w - font, avail_h - font, out);

@@ -11,6 +11,7 @@
 
 #include "attnscope/error.hpp"
 #include "gui/widgets/plot.hpp"
+#include "gui/widgets/tones.hpp"
 
 namespace attnscope::gui {
 namespace {
@@ -26,7 +27,6 @@ constexpr VariantStyle kVariants[] = {
     {VariantKind::Performer, IM_COL32(150, 210, 210, 255)},
 };
 constexpr ImU32 kTheoryLegend = IM_COL32(170, 170, 170, 255);
-const ImVec4 kNoteColor(1.0f, 0.62f, 0.25f, 1.0f);
 
 ImU32 color_of(VariantKind kind) {
     for (const VariantStyle& v : kVariants)
@@ -306,8 +306,8 @@ Edits draw_scaling_panel(ScalingPanelState& state) {
                   100 * state.job->progress());
     ImGui::ProgressBar(running || state.results ? static_cast<float>(state.job->progress()) : 0.0f, ImVec2(-1, 0),
                        state.results ? progress : "not run yet");
-    if (!start_error.empty()) ImGui::TextColored(kNoteColor, "%s", start_error.c_str());
-    if (const std::string e = state.job->error(); !e.empty()) ImGui::TextColored(kNoteColor, "The sweep failed: %s", e.c_str());
+    if (!start_error.empty()) ImGui::TextColored(tone(Tone::Accent), "%s", start_error.c_str());
+    if (const std::string e = state.job->error(); !e.empty()) ImGui::TextColored(tone(Tone::Accent), "The sweep failed: %s", e.c_str());
 
     if (!state.results) {
         ImGui::TextWrapped(
@@ -335,7 +335,7 @@ Edits draw_scaling_panel(ScalingPanelState& state) {
     for (std::size_t i = 0; i < curves.fits.size(); ++i)
         ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(curves.fit_colors[i]), "%s", curves.fits[i].c_str());
     for (const BenchNote& n : snapshot.notes)
-        ImGui::TextColored(kNoteColor, "%s n = %d: %s %s", n.variant.c_str(), n.n, n.dropped ? "dropped," : "skipped,",
+        ImGui::TextColored(tone(Tone::Accent), "%s n = %d: %s %s", n.variant.c_str(), n.n, n.dropped ? "dropped," : "skipped,",
                            n.why.c_str());
 
     const ImVec2 avail = ImGui::GetContentRegionAvail();

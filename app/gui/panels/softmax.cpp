@@ -15,6 +15,9 @@
 #include "attnscope/aggregates.hpp"
 #include "gui/formulas.hpp"
 #include "gui/widgets/texts_drawn.hpp"
+#include "gui/widgets/tones.hpp"
+#include "gui/widgets/flow.hpp"
+#include "gui/widgets/rotated_text.hpp"
 
 namespace attnscope::gui {
 namespace {
@@ -40,33 +43,33 @@ std::string abbreviate(const std::string& s, float max_width) {
     return out.empty() ? out : out + ".";
 }
 
-// Text reading bottom to top whose last character ends at `top`, left edge at `x`.
-// It is laid out horizontally at the clip rect's corner first, because ImGui drops glyphs
-// outside the clip rect before we get to rotate them (a label near the right edge).
-void add_vertical_text(ImDrawList* dl, float x, float top, ImU32 color, const std::string& s) {
-    const float length = ImGui::CalcTextSize(s.c_str()).x;
-    const ImVec2 stage = dl->GetClipRectMin(), pivot(x, top + length);
-    const int first = dl->VtxBuffer.Size;
-    dl->AddText(stage, color, s.c_str());
-    for (int i = first; i < dl->VtxBuffer.Size; ++i) {
-        ImVec2& p = dl->VtxBuffer[i].pos;
-        const ImVec2 d(p.x - stage.x, p.y - stage.y);
-        p = ImVec2(pivot.x + d.y, pivot.y - d.x);
-    }
-}
-
 // Digits after the point so that every number fits a bar's width; -1: none fits.
-int decimals_that_fit(const std::vector<double>& values, float width) {
-    for (int decimals : {2, 1}) {
-        bool fits = true;
-        for (double v : values) {
-            char buf[24];
-            std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-            fits = fits && (!std::isfinite(v) || ImGui::CalcTextSize(buf).x + 4 <= width);
-        }
-        if (fits) return decimals;
+// How the numbers above or below the bars are written: `decimals` places, weights without their
+// leading zero (".04") when that is what fits; decimals -1: they do not fit, the hover has them.
+struct BarNumbers {
+    int decimals = -1;
+    bool drop_zero = false;
+    std::string format(double v) const {
+        char buf[24];
+        std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+        std::string s = buf;
+        const std::size_t sign = s[0] == '-' ? 1 : 0;
+        if (drop_zero && s.compare(sign, 2, "0.") == 0) s.erase(sign, 1);
+        return s;
     }
-    return -1;
+};
+
+// The first way of writing every value that fits `width`: two decimals, then (weights) ".04", then
+// (logits, which stay meaningful at one decimal) "-1.6". Never weights at one decimal: "0.0" for 0.04.
+BarNumbers numbers_that_fit(const std::vector<double>& values, float width, bool weights) {
+    const std::vector<BarNumbers> tries =
+        weights ? std::vector<BarNumbers>{{2, false}, {2, true}} : std::vector<BarNumbers>{{2, false}, {1, false}};
+    for (const BarNumbers& f : tries) {
+        bool fits = true;
+        for (double v : values) fits = fits && (!std::isfinite(v) || ImGui::CalcTextSize(f.format(v).c_str()).x + 4 <= width);
+        if (fits) return f;
+    }
+    return {};
 }
 
 Edits draw_selectors(const Trace& t, const Selection& sel, SoftmaxPanelState& state) {
@@ -75,21 +78,17 @@ Edits draw_selectors(const Trace& t, const Selection& sel, SoftmaxPanelState& st
     // Narrow windows get narrower sliders, so that the bars keep their room.
     const float head_w = std::min(font * 5, avail * 0.18f), query_w = std::min(font * 9, avail * 0.36f),
                 temperature_w = std::min(font * 8, avail * 0.4f);
-    auto same_line_if_room = [&](float width) {
-        const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
-        if (right - ImGui::GetItemRectMax().x > width + font) ImGui::SameLine();
-    };
     if (t.inputs.heads > 1) {
         int head = sel.head;
         ImGui::SetNextItemWidth(head_w);
         if (ImGui::SliderInt("head", &head, 0, t.inputs.heads - 1)) out.head = head;
-        same_line_if_room(query_w + ImGui::CalcTextSize("query").x);
+        same_line_if_fits(query_w + ImGui::CalcTextSize("query").x);
     }
     int query = sel.query;
     const std::string format = "%d  " + format_safe(t.query.tokens[sel.query]);
     ImGui::SetNextItemWidth(query_w);
     if (ImGui::SliderInt("query", &query, 0, t.n() - 1, format.c_str())) out.query = query;
-    same_line_if_room(temperature_w + ImGui::CalcTextSize("temperature").x);
+    same_line_if_fits(temperature_w + ImGui::CalcTextSize("temperature").x);
     float temperature = static_cast<float>(t.inputs.temperature);
     ImGui::SetNextItemWidth(temperature_w);
     if (ImGui::SliderFloat("temperature", &temperature, 0.05f, 10.0f, "%.2f", ImGuiSliderFlags_Logarithmic)) {
@@ -99,7 +98,7 @@ Edits draw_selectors(const Trace& t, const Selection& sel, SoftmaxPanelState& st
     }
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("T divides the logits: T < 1 sharpens the distribution, T > 1 flattens it toward uniform.");
-    same_line_if_room(font * 5);
+    same_line_if_fits(font * 5);
     ImGui::Checkbox("sorted", &state.sorted);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Bars by weight, largest first.");
     return out;
@@ -137,7 +136,7 @@ struct Chart {
     float labels_top = 0.0f;    // key labels, then logits, below the plot
     float logits_top = 0.0f;
     bool rotated = false;
-    int logit_decimals = -1, weight_decimals = -1;  // -1: the numbers do not fit under/above the bars
+    BarNumbers logit_numbers, weight_numbers;  // how (and whether) the numbers under/above the bars are written
     double top = 1.0;           // weight at plot0.y
     double bottom = 0.0;        // weight at plot1.y: below 0 only for a low-rank variant's negative weights
     std::vector<int> order;     // key shown in each slot
@@ -157,9 +156,9 @@ Chart layout_chart(const Trace& t, const HeadTrace& h, int q, const RowStats& st
     c.rotated = widest + 4 > c.bar_w;
     const float label_h = c.rotated ? std::min(widest, std::min(font * 5, height * 0.25f)) + 6 : font + 4;
     const Eigen::VectorXd logit_row = h.logits.row(q).transpose();
-    c.logit_decimals = decimals_that_fit(std::vector<double>(logit_row.data(), logit_row.data() + m), c.bar_w);
-    c.weight_decimals = decimals_that_fit(weights, c.bar_w);
-    const bool logits = c.logit_decimals >= 0;
+    c.logit_numbers = numbers_that_fit(std::vector<double>(logit_row.data(), logit_row.data() + m), c.bar_w, false);
+    c.weight_numbers = numbers_that_fit(weights, c.bar_w, true);
+    const bool logits = c.logit_numbers.decimals >= 0;
     c.plot0 = ImVec2(origin.x + axis_w, origin.y + font * 0.6f);
     c.plot1 = ImVec2(c.plot0.x + c.bar_w * m, origin.y + height - label_h - (logits ? font + 4 : 0));
     c.labels_top = c.plot1.y + 3;
@@ -187,7 +186,7 @@ void draw_axis(ImDrawList* dl, const Chart& c, const RowStats& st) {
         std::snprintf(buf, sizeof buf, "%.2g", v);
         dl->AddText(ImVec2(c.plot0.x - 6 - ImGui::CalcTextSize(buf).x, y - ImGui::GetFontSize() * 0.5f), text, buf);
     }
-    if (c.logit_decimals >= 0) dl->AddText(ImVec2(c.plot0.x - ImGui::CalcTextSize("logit").x - 6, c.logits_top), text, "logit");
+    if (c.logit_numbers.decimals >= 0) dl->AddText(ImVec2(c.plot0.x - ImGui::CalcTextSize("logit").x - 6, c.logits_top), text, "logit");
     if (!st.distribution) return;
     // Uniform attention, the reference the entropy is measured against.
     const float y = weight_y(c, 1.0 / st.unmasked);
@@ -209,12 +208,11 @@ void draw_bars(ImDrawList* dl, const Trace& t, const HeadTrace& h, int q, const 
         const double w = h.attention(q, j);
         const float y = weight_y(c, w), zero = weight_y(c, 0.0);
         dl->AddRectFilled(ImVec2(x0, std::min(y, zero - 1)), ImVec2(x1, std::max(y, zero)), j == st.argmax ? kMaxBarColor : kBarColor);
-        if (c.weight_decimals >= 0) {
-            char buf[24];
-            std::snprintf(buf, sizeof buf, "%.*f", c.weight_decimals, w);
-            const float tw = ImGui::CalcTextSize(buf).x;
+        if (c.weight_numbers.decimals >= 0) {
+            const std::string number = c.weight_numbers.format(w);
+            const float tw = ImGui::CalcTextSize(number.c_str()).x;
             dl->AddText(ImVec2((x0 + x1 - tw) * 0.5f, std::min(y, zero) - ImGui::GetFontSize() - 1),
-                        ImGui::GetColorU32(ImGuiCol_Text), buf);
+                        ImGui::GetColorU32(ImGuiCol_Text), number.c_str());
         }
     }
 }
@@ -234,11 +232,10 @@ void draw_labels(ImDrawList* dl, const Trace& t, const HeadTrace& h, int q, cons
             add_vertical_text(dl, mid - font * 0.5f, c.labels_top, color, s);
         else
             dl->AddText(ImVec2(mid - ImGui::CalcTextSize(s.c_str()).x * 0.5f, c.labels_top), color, s.c_str());
-        if (c.logit_decimals < 0) continue;
-        char buf[24];
-        std::snprintf(buf, sizeof buf, "%.*f", c.logit_decimals, h.logits(q, j));
-        const char* logit = t.allowed(q, j) ? buf : "-inf";
-        dl->AddText(ImVec2(mid - ImGui::CalcTextSize(logit).x * 0.5f, c.logits_top), ImGui::GetColorU32(ImGuiCol_TextDisabled), logit);
+        if (c.logit_numbers.decimals < 0) continue;
+        const std::string logit = t.allowed(q, j) ? c.logit_numbers.format(h.logits(q, j)) : "-inf";
+        dl->AddText(ImVec2(mid - ImGui::CalcTextSize(logit.c_str()).x * 0.5f, c.logits_top),
+                    ImGui::GetColorU32(ImGuiCol_TextDisabled), logit.c_str());
     }
 }
 
@@ -248,7 +245,7 @@ int draw_chart(const Trace& t, const HeadTrace& h, int q, const RowStats& st, bo
     for (int j = 0; j < t.m(); ++j) weights[j] = t.allowed(q, j) ? h.attention(q, j) : -1.0;  // masked sort last
     const Chart c = layout_chart(t, h, q, st, sorted, weights);
     const ImVec2 origin = ImGui::GetCursorScreenPos();
-    const float bottom = c.logit_decimals >= 0 ? c.logits_top + ImGui::GetFontSize() + 2 : c.logits_top;
+    const float bottom = c.logit_numbers.decimals >= 0 ? c.logits_top + ImGui::GetFontSize() + 2 : c.logits_top;
     ImGui::SetCursorScreenPos(ImVec2(c.plot0.x, c.plot0.y));
     ImGui::InvisibleButton("bars", ImVec2(c.plot1.x - c.plot0.x, bottom - c.plot0.y));
     int slot = -1;
@@ -278,7 +275,7 @@ Edits draw_softmax_panel(const Trace& t, const Selection& sel, SoftmaxPanelState
         return out;
     }
     if (const char* formula = effective_weights_formula(t.inputs.variant.kind); *formula) {
-        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.62f, 0.25f, 1.0f));
+        ImGui::PushStyleColor(ImGuiCol_Text, tone(Tone::Accent));
         const std::string note = std::string(name(t.inputs.variant.kind)) +
                                  " is active: these bars are its effective weights, not a softmax: " + formula +
                                  ". They can be negative, and a row need not sum to 1. The logits below are exact "

@@ -6,6 +6,7 @@
 #include "gui/panels/stepper.hpp"
 #include "gui/redraw.hpp"
 #include "gui/widgets/texts_drawn.hpp"
+#include "gui/widgets/tones.hpp"
 
 namespace attnscope::gui {
 namespace {
@@ -74,7 +75,7 @@ Edits draw_stepper_panel(const Trace& trace, const Selection& sel, StepperState&
 
     const StepInfo& info = step_info(sel.step, model);
     ImGui::Text("%d. %s", current + 1, info.title);
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.62f, 0.25f, 1.0f));
+    ImGui::PushStyleColor(ImGuiCol_Text, tone(Tone::Accent));
     ImGui::TextWrapped("%s", info.formula);
     ImGui::PopStyleColor();
     ImGui::TextWrapped("%s", info.explanation);

@@ -11,6 +11,7 @@
 #include "attnscope/error.hpp"
 #include "gui/widgets/plot.hpp"
 #include "gui/widgets/texts_drawn.hpp"
+#include "gui/widgets/tones.hpp"
 
 namespace attnscope::gui {
 namespace {
@@ -109,7 +110,7 @@ void draw_controls(TrainingPanelState& s) {
     if (!busy && !t.stopped.empty()) ImGui::SameLine(), ImGui::TextUnformatted(("  " + t.stopped).c_str());
     ImGui::TextWrapped("%s", task_hint(training_task(s.task).kind));
     const std::string error = !s.error.empty() ? s.error : s.job->error();
-    if (!error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.4f, 1.0f), "%s", error.c_str());
+    if (!error.empty()) ImGui::TextColored(tone(Tone::Error), "%s", error.c_str());
 }
 
 void draw_loss(const TrainingSnapshot& t, bool log_scale, float height) {

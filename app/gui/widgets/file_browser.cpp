@@ -11,6 +11,7 @@
 
 #include "attnscope/error.hpp"
 #include "gui/widgets/texts_drawn.hpp"
+#include "gui/widgets/tones.hpp"
 
 namespace attnscope::gui {
 namespace {
@@ -124,6 +125,7 @@ std::optional<std::string> FileBrowser::draw() {
     if (ImGui::Button("Home")) go(home_folder());
     ImGui::SameLine();
     ImGui::SetNextItemWidth(-1);
+    if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();  // a path can be typed at once
     if (ImGui::InputText("##where", &typed_, ImGuiInputTextFlags_EnterReturnsTrue)) {
         std::error_code ec;
         if (fs::is_directory(typed_, ec))
@@ -173,7 +175,7 @@ std::optional<std::string> FileBrowser::draw() {
     else if (pick_ == Pick::Folder)
         target = folder_;
     if (!error_.empty())
-        ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.35f, 1.0f), "%s", error_.c_str());
+        ImGui::TextColored(tone(Tone::Error), "%s", error_.c_str());
     else if (!target.empty())
         ImGui::TextDisabled("%s", target.c_str());
     else

@@ -108,7 +108,7 @@ void nystrom_attention(MatrixF& out, const AttentionProblem& p, int landmarks, i
         throw Error("nystrom pseudo-inverse iterations (" + std::to_string(pinv_iterations) + ") must be 0 or more");
     if (l < 1 || l > std::min(n, m))
         throw Error("nystrom needs 1 to min(n, m) = " + std::to_string(std::min(n, m)) + " landmarks, not " +
-                    std::to_string(l) + ": change --landmarks");
+                    std::to_string(l) + ": choose another number of landmarks");
     const double c_double = 1.0 / (std::sqrt(static_cast<double>(d)) * p.temperature);
     const float c = static_cast<float>(c_double);
     // Landmarks: means of l contiguous segments of Q and K, summed in double. (H*l, d)
