@@ -329,13 +329,19 @@ std::string BpeTokenizer::decode(const std::vector<int>& ids) const {
     return out;
 }
 
-std::string BpeTokenizer::piece(int id) const {
-    // Invalid UTF-8 becomes one U+FFFD per maximal ill-formed subpart (the WHATWG/Unicode rule
-    // that JavaScript's TextDecoder and Python's errors="replace" follow), so a token holding the
-    // first two bytes of a 4-byte emoji shows one replacement character, not two.
-    const std::string bytes = decode({id});
+namespace {
+
+// UTF-8 characters of `bytes` as [begin, end) byte ranges; an ill-formed sequence is one unit per
+// maximal ill-formed subpart (the WHATWG/Unicode rule that JavaScript's TextDecoder and Python's
+// errors="replace" follow), marked invalid.
+struct Utf8Unit {
+    std::size_t begin, end;
+    bool valid;
+};
+
+std::vector<Utf8Unit> utf8_units(const std::string& bytes) {
     const auto at = [&](std::size_t i) { return static_cast<unsigned char>(bytes[i]); };
-    std::string out;
+    std::vector<Utf8Unit> units;
     std::size_t i = 0;
     while (i < bytes.size()) {
         const unsigned char b = at(i);
@@ -350,9 +356,49 @@ std::string BpeTokenizer::piece(int id) const {
             ++j;
             while (j < i + len && j < bytes.size() && at(j) >= 0x80 && at(j) <= 0xBF) ++j;
         }
-        if (len > 0 && j == i + len) out.append(bytes, i, len);
-        else out += "\xEF\xBF\xBD";
+        units.push_back({i, j, len > 0 && j == i + len});
         i = j;
+    }
+    return units;
+}
+
+constexpr const char* kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+constexpr const char* kEllipsis = "\xE2\x80\xA6";     // U+2026
+
+std::string unit_text(const std::string& bytes, const Utf8Unit& u) {
+    return u.valid ? bytes.substr(u.begin, u.end - u.begin) : std::string(kReplacement);
+}
+
+}  // namespace
+
+std::string BpeTokenizer::piece(int id) const {
+    // One U+FFFD per ill-formed unit: a token holding the first two bytes of a 4-byte emoji shows one
+    // replacement character, not two.
+    const std::string bytes = decode({id});
+    std::string out;
+    for (const Utf8Unit& u : utf8_units(bytes)) out += unit_text(bytes, u);
+    return out;
+}
+
+std::vector<std::string> BpeTokenizer::labels(const std::vector<int>& ids) const {
+    std::string all;
+    std::vector<std::size_t> start;
+    for (int id : ids) start.push_back(all.size()), all += decode({id});
+    start.push_back(all.size());
+    const std::vector<Utf8Unit> units = utf8_units(all);
+    std::vector<std::string> out;
+    std::size_t u = 0;  // the first unit that ends after the token's start
+    for (std::size_t t = 0; t < ids.size(); ++t) {
+        const std::size_t a = start[t], b = start[t + 1];
+        std::string label;
+        while (u < units.size() && units[u].end <= a) ++u;
+        if (a < b && u < units.size()) {
+            if (units[u].begin < a) label += kEllipsis;  // the character began in an earlier token
+            std::size_t v = u;
+            for (; v < units.size() && units[v].begin < b; ++v) label += unit_text(all, units[v]);
+            if (units[v - 1].end > b) label += kEllipsis;  // and goes on in a later one
+        }
+        out.push_back(std::move(label));
     }
     return out;
 }

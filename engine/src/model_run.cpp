@@ -171,7 +171,7 @@ Trace run_model(const Inputs& in, ModelStore& store, const RunContext& context) 
     const int H = c.n_head, d = c.n_embd / c.n_head, D = c.n_embd;
     t.model = ModelSummary{"gpt2", c.n_layer, H, H, D, d, c.n_ctx, c.vocab_size};
     t.d_head = d;
-    for (int id : t.token_ids) t.query.tokens.push_back(model->tokenizer.piece(id));
+    t.query.tokens = model->tokenizer.labels(t.token_ids);
     t.query.embeddings.resize(n, D);  // (n, D)
     for (int i = 0; i < n; ++i) t.query.embeddings.row(i) = w.wte.row(t.token_ids[i]).cast<double>();
     t.query.positional = w.wpe.topRows(n).cast<double>();  // (n, D)

@@ -132,6 +132,22 @@ TEST_CASE("bpe: merges apply by rank on a tiny vocabulary", "[bpe]") {
     CHECK(cut.piece(257) == "\xC3\xA9");  // é
     CHECK(cut.piece(0x80) == "\xEF\xBF\xBD");
     CHECK(t.decode({258, 'o', 259}) == "hello w");
+
+    // Labels of a sequence: a character cut across byte tokens shows in each, "…" where it goes on.
+    const std::string zi = "\xE8\x87\xAA", zhu = "\xE6\xB3\xA8";  // 自 注, 3 bytes each
+    const std::string e = "\xE2\x80\xA6";
+    std::vector<int> ids;
+    for (unsigned char b : std::string("a") + zi + zhu) ids.push_back(b);
+    CHECK(t.labels(ids) == std::vector<std::string>{"a", zi + e, e + zi + e, e + zi, zhu + e, e + zhu + e, e + zhu});
+    CHECK(t.labels({258, 'o'}) == std::vector<std::string>{"hell", "o"});
+    CHECK(t.labels({}).empty());
+    // A token holding the end of one character and the start of the next shows both, cut on both sides.
+    const BpeTokenizer across = BpeTokenizer::from_strings(tiny_vocab({mapped(0xAA) + mapped(0xE6)}),
+                                                           mapped(0xAA) + " " + mapped(0xE6) + "\n");
+    CHECK(across.labels({0xE8, 0x87, 256, 0xB3, 0xA8}) ==
+          std::vector<std::string>{zi + e, e + zi + e, e + zi + zhu + e, e + zhu + e, e + zhu});
+    // Bytes that are no character at all stay U+FFFD, as piece() shows them.
+    CHECK(t.labels({0xFF, 'a'}) == std::vector<std::string>{"\xEF\xBF\xBD", "a"});
     REQUIRE_THROWS_AS(t.decode({261}), Error);
     REQUIRE_THROWS_AS(t.decode({-1}), Error);
     // The cache must not change results.

@@ -31,6 +31,11 @@ public:
     std::vector<int> encode(const std::string& text) const;
     std::string decode(const std::vector<int>& ids) const;  // throws Error on an id out of range
     std::string piece(int id) const;  // the token's bytes as UTF-8 text (invalid bytes shown as U+FFFD)
+    // Each token of a sequence as it reads: whole characters as themselves; a token holding part of a
+    // character (a CJK character is 3 byte tokens in GPT-2) shows that character, with "…" on the side
+    // where it continues in a neighbouring token: "自…", "…自…", "…自". Bytes that are not UTF-8 at
+    // all show as U+FFFD.
+    std::vector<std::string> labels(const std::vector<int>& ids) const;
     int vocab_size() const { return static_cast<int>(tokens_.size()); }
 
     BpeTokenizer(BpeTokenizer&&) noexcept = default;
