@@ -1,6 +1,7 @@
 #include "gui/formulas.hpp"
 
 #include "attnscope/aggregates.hpp"
+#include "attnscope/stages.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -28,7 +29,24 @@ std::string dot_product_terms(const Matrix& a, int row_a, const Matrix& b, int r
     return s;
 }
 
+namespace {
+
+// The stage a cell belongs to, as the trace (and its JSON) names and describes it.
+std::string registry_line(CellStage stage) {
+    const char* names[] = {"scores", "scaled", "logits", "attention", "output"};
+    const char* name = names[static_cast<int>(stage)];
+    for (const StageInfo& st : head_stages_list())
+        if (std::string(st.name) == name) return std::string("\n(trace stage '") + st.name + "': " + st.what + ")";
+    return {};
+}
+
+}  // namespace
+
 std::string explain_cell(const Trace& t, const LayerTrace& layer, CellStage stage, int h, int i, int j) {
+    return explain_numbers(t, layer, stage, h, i, j) + registry_line(stage);
+}
+
+std::string explain_numbers(const Trace& t, const LayerTrace& layer, CellStage stage, int h, int i, int j) {
     const HeadTrace& head = layer.heads[h];
     const double temperature = t.inputs.temperature;
     // Streams, not "literal" + std::to_string(...): GCC 12 warns falsely (-Wrestrict, PR105651) on those.
@@ -58,6 +76,9 @@ std::string explain_cell(const Trace& t, const LayerTrace& layer, CellStage stag
             if (!t.allowed(i, j))
                 return tokens + cell("logit", i, j) + " = -inf: masked (" +
                        (j > i && is_causal(t.inputs.mask) ? "key is in the future" : "key is padding") + ")";
+            if (std::isinf(head.logits(i, j)) && head.variant)
+                return tokens + cell("logit", i, j) + " = -inf: outside " + name(t.inputs.variant.kind) +
+                       "'s pattern (exact attention's logit here: " + num(head.scaled(i, j)) + ")";
             return tokens + cell("logit", i, j) + " = " + scaled_formula() + " = " + num(head.logits(i, j));
         case CellStage::Weight: {
             if (const char* formula = effective_weights_formula(t.inputs.variant.kind); *formula)
@@ -72,8 +93,11 @@ std::string explain_cell(const Trace& t, const LayerTrace& layer, CellStage stag
             return tokens + cell("weight", i, j) + " = exp(logit - row max) / sum = exp(" + num(head.logits(i, j)) +
                    " - " + num(s.row_max) + ") / " + num(s.sum) + " = " + num(head.attention(i, j));
         }
-        case CellStage::HeadOutput:
-            return text("out", i, "[", j, "] = sum_k A[", i, ",k] V[k,", j, "] = ", num(head.output(i, j)));
+        case CellStage::HeadOutput: {
+            const Matrix values_t = head.V.transpose();  // column j of V as a row, for the products
+            return text("out", i, "[", j, "] = sum_k A[", i, ",k] V[k,", j, "] = ") +
+                   dot_product_terms(head.attention, i, values_t, j, 4) + " = " + num(head.output(i, j));
+        }
     }
     return {};
 }
