@@ -91,13 +91,18 @@ Edits draw_selectors(const Trace& t, const Selection& sel, SoftmaxPanelState& st
     same_line_if_fits(temperature_w + ImGui::CalcTextSize("temperature").x);
     float temperature = static_cast<float>(t.inputs.temperature);
     ImGui::SetNextItemWidth(temperature_w);
+    ImGui::BeginDisabled(t.has_model());  // a model's softmax has no temperature: the slider would spring back
     if (ImGui::SliderFloat("temperature", &temperature, 0.05f, 10.0f, "%.2f", ImGuiSliderFlags_Logarithmic)) {
         Inputs next = t.inputs;
         next.temperature = temperature;
         out.inputs = next;
     }
-    if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("T divides the logits: T < 1 sharpens the distribution, T > 1 flattens it toward uniform.");
+    ImGui::EndDisabled();
+    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+        ImGui::SetTooltip(t.has_model() ? "A model's attention has no temperature (its softmax divides by sqrt(d_head) "
+                                          "only); T applies to the built-in engine."
+                                        : "T divides the logits: T < 1 sharpens the distribution, T > 1 flattens it "
+                                          "toward uniform.");
     same_line_if_fits(font * 5);
     ImGui::Checkbox("sorted", &state.sorted);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Bars by weight, largest first.");
