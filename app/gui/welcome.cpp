@@ -48,11 +48,15 @@ Edits draw_welcome(AppState& app) {
         open_workspace(app, workspace_index("step"));
         chosen = true;
     }
-    const bool has_model = !app.inputs.model.empty();
-    if (choice(has_model ? "Inspect the built-in model" : "Open a model",
-               has_model ? "Every layer and head of a small GPT-2 on your sentence."
-                         : "A Hugging Face GPT-2 folder: config.json, model.safetensors, vocab.json, merges.txt.")) {
+    if (!app.inputs.model.empty() &&
+        choice("Inspect the built-in model", "Every layer and head of a small GPT-2 on your sentence.")) {
         open_workspace(app, workspace_index("inspect"));
+        chosen = true;
+    }
+    if (choice("Open your own model...", "A Hugging Face GPT-2 folder (config.json, model.safetensors, vocab.json, "
+                                         "merges.txt); or drop it on the window.")) {
+        open_workspace(app, workspace_index("inspect"));
+        app.file_browser.open("Open a model folder", FileBrowser::Pick::Folder, {}, app.inputs.model);
         chosen = true;
     }
     if (choice("Compare attention variants", "Local, sparse and low-rank attention beside exact attention.")) {
