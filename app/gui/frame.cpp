@@ -62,7 +62,9 @@ Edits variant_banner(const Trace& t) {
     note_text("variant", note);
     ImGui::PopStyleColor();
     same_line_if_fits(button_width("exact attention"));
-    if (ImGui::SmallButton("exact attention")) {
+    const bool exact_pressed = ImGui::SmallButton("exact attention");
+    note_target("exact attention");
+    if (exact_pressed) {
         Inputs exact = t.inputs;
         exact.variant = VariantParams{};
         out.inputs = exact;

@@ -341,6 +341,27 @@ def case_variant_is_honest(r):
           f"exact attention should carry no variant notes: {exact['texts']}")
 
 
+def case_controls_stay_inside_their_windows(r):
+    """In narrow windows (the Export panel at 640 px, the Compare workspace at 1280 x 720 with a variant
+    active), every noted button lies inside its window: rows wrap instead of running off the edge."""
+    for name, args in [("narrow_export", ["--panel", "export", "--size", "640x480"]),
+                       ("compare_720p", ["--workspace", "compare", "--size", "1280x720", "--variant", "linformer"])]:
+        _, layout = r.render(name, args, layout=True)
+        windows, targets = layout["windows"], layout["targets"]
+        check(targets, f"{name}: no buttons noted")
+        for t in targets:
+            if t["y1"] <= layout["menu_bar_height"] + 1:  # the menu bar: inside the screen from 1280 px up
+                check(layout["width"] < 1280 or t["x1"] <= layout["width"], f"{name}: menu item '{t['label']}' is "
+                      f"cut off at {t['x1']:.0f} > {layout['width']}")
+                continue
+            home = [w for w in windows if w["x0"] - 1 <= t["x0"] < w["x1"] and w["y0"] - 1 <= t["y0"] < w["y1"]]
+            check(home, f"{name}: '{t['label']}' at {t['x0']:.0f},{t['y0']:.0f} is in no window")
+            w = min(home, key=lambda w: (w["x1"] - w["x0"]) * (w["y1"] - w["y0"]))
+            check(t["x1"] <= w["x1"] + 1, f"{name}: '{t['label']}' ends at x {t['x1']:.0f}, past its window "
+                                          f"'{w['id']}' (right edge {w['x1']:.0f})")
+        print(f"{name}: {len(targets)} buttons inside their windows")
+
+
 CASES = {
     "default-layout-not-blank": case_default_layout_not_blank,
     "all-panels-not-blank": case_all_panels_not_blank,
@@ -353,6 +374,7 @@ CASES = {
     "model-grid-matches-engine": case_model_grid_matches_engine,
     "model-mode-is-honest": case_model_mode_is_honest,
     "variant-is-honest": case_variant_is_honest,
+    "controls-stay-inside-their-windows": case_controls_stay_inside_their_windows,
     "bad-scaling-n-exits-2": bad_argument_case(["--scaling-sweep", "--scaling-n", "300..1000"], "powers of two"),
     "bad-scaling-variant-exits-2": bad_argument_case(["--scaling-sweep", "--scaling-variant", "topk"],
                                                      "no fast kernel for topk"),

@@ -15,6 +15,7 @@
 #include "attnscope/trace_json.hpp"
 #include "gui/png.hpp"
 #include "gui/session.hpp"
+#include "gui/widgets/texts_drawn.hpp"
 #include "gui/widgets/tones.hpp"
 
 namespace attnscope::gui {
@@ -160,9 +161,12 @@ Edits session_row(const Trace& t, const Selection& sel, ExportPanelState& state)
         ImGui::SetTooltip("In the folder above (unless a full path): %s", in_folder(state, state.session_path).c_str());
     ImGui::SameLine();
     if (ImGui::Button("Save")) save_session(t, sel, state);
+    note_target("Export: Save");
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("The inputs (text, sizes, options, edited cells) and the view.");
     ImGui::SameLine();
-    if (ImGui::Button("Load...")) {
+    const bool load = ImGui::Button("Load...");
+    note_target("Export: Load...");
+    if (load) {
         state.session_browser.open("Load a session", FileBrowser::Pick::File, {".json"},
                                    in_folder(state, state.session_path));
     }
@@ -284,7 +288,9 @@ Edits draw_export_panel(const Trace& t, const Selection& sel, ExportPanelState& 
     ImGui::InputText("folder", &state.folder);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Where CSV, NPY, PNG, the trace JSON and the session are written.");
     ImGui::SameLine();
-    if (ImGui::Button("Browse..."))
+    const bool browse = ImGui::Button("Browse...");
+    note_target("Export: Browse...");
+    if (browse)
         state.folder_browser.open("Export to a folder", FileBrowser::Pick::Folder, {}, folder_of(state));
     if (const std::optional<std::string> picked = state.folder_browser.draw()) state.folder = *picked;
     matrix_combo(all, m, state);
