@@ -219,15 +219,25 @@ void draw_lines(const Trace& t, const Matrix& weights, const Selection& sel, flo
             dl->AddText(ImVec2(right_x + 6, y - font * 0.5f), i == sel.query ? kAccent : ink, s);
             dl->PopClipRect();
         }
-        for (int j = 0; j < n; ++j) {
-            const double w = weights(i, j);
-            if (!(w > 0.02)) continue;
-            const bool chosen = i == sel.query;
-            const int alpha = static_cast<int>(std::min(1.0, w) * (chosen ? 255 : 110));
-            const ImU32 col = chosen ? IM_COL32(255, 80, 40, alpha) : IM_COL32(90, 160, 255, alpha);
-            dl->AddLine(ImVec2(left_x, p.y + (j + 0.5f) * row), ImVec2(right_x, y), col, chosen ? 2.5f : 1.5f);
+    }
+    // The faint lines of the other queries without anti-aliasing (a third of the triangles, which a
+    // software renderer feels), then the selected query's lines over them, smooth.
+    const ImDrawListFlags flags = dl->Flags;
+    for (const bool chosen : {false, true}) {
+        dl->Flags = chosen ? flags : flags & ~(ImDrawListFlags_AntiAliasedLines | ImDrawListFlags_AntiAliasedLinesUseTex);
+        for (int i = 0; i < n; ++i) {
+            if ((i == sel.query) != chosen) continue;
+            const float y = p.y + (i + 0.5f) * row;
+            for (int j = 0; j < n; ++j) {
+                const double w = weights(i, j);
+                if (!(w > 0.02)) continue;
+                const int alpha = static_cast<int>(std::min(1.0, w) * (chosen ? 255 : 110));
+                const ImU32 col = chosen ? IM_COL32(255, 80, 40, alpha) : IM_COL32(90, 160, 255, alpha);
+                dl->AddLine(ImVec2(left_x, p.y + (j + 0.5f) * row), ImVec2(right_x, y), col, chosen ? 2.5f : 1.5f);
+            }
         }
     }
+    dl->Flags = flags;
     ImGui::Dummy(ImVec2(width, row * n));
 }
 
