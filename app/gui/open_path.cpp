@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attnscope/export.hpp"
+#include "attnscope/json_input.hpp"
 #include "gui/app_state.hpp"
 #include "gui/panels/lessons.hpp"
 #include "gui/panels/model.hpp"
@@ -29,7 +30,7 @@ std::string json_schema(const fs::path& p) {
     std::error_code ec;
     if (fs::file_size(p, ec) > 16 * 1024 * 1024 || ec) return {};
     try {
-        const nlohmann::json j = nlohmann::json::parse(read_file(p.string()));
+        const nlohmann::json j = parse_json(read_file(p.string()), p.string(), "");
         return j.is_object() && j.contains("schema") && j["schema"].is_string() ? j["schema"].get<std::string>() : "";
     } catch (...) {
         return {};

@@ -1,6 +1,7 @@
 #include "gui/session.hpp"
 
 #include "attnscope/error.hpp"
+#include "attnscope/json_input.hpp"
 #include "attnscope/trace_json.hpp"
 
 namespace attnscope::gui {
@@ -62,13 +63,7 @@ Session session_from_json(const json& j) {
 }
 
 Session parse_session(const std::string& text) {
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const json::parse_error& e) {
-        throw Error(std::string("the session is not valid JSON (") + e.what() + "): choose a session file");
-    }
-    return session_from_json(j);
+    return session_from_json(parse_json(text, "the session", "choose a session file"));
 }
 
 Edits session_edits(const Session& session) {

@@ -18,6 +18,7 @@
 #include "attnscope/error.hpp"
 #include "attnscope/tokenizer.hpp"
 #include "attnscope/export.hpp"
+#include "attnscope/json_input.hpp"
 
 namespace attnscope {
 namespace {
@@ -193,19 +194,14 @@ BpeTokenizer BpeTokenizer::from_files(const std::string& vocab_json, const std::
 BpeTokenizer BpeTokenizer::from_strings(const std::string& vocab_text, const std::string& merges_text,
                                         const std::string& vocab_label, const std::string& merges_label) {
     BpeTokenizer t;
-    nlohmann::json vocab;
-    try {
-        vocab = nlohmann::json::parse(vocab_text);
-    } catch (const nlohmann::json::exception& e) {
-        throw Error(vocab_label + " is not valid JSON (" + e.what() + "): the file is damaged");
-    }
+    const nlohmann::json vocab = parse_json(vocab_text, vocab_label, "the file is damaged");
     if (!vocab.is_object() || vocab.empty())
         throw Error(vocab_label + " must be a JSON object mapping token text to id");
     // Ids index the embedding matrix; past a few million they are damage, not a vocabulary.
     constexpr std::int64_t kMaxId = 1 << 24;
     for (const auto& [text, id] : vocab.items()) {
         if (!id.is_number_integer() || id.get<std::int64_t>() < 0 || id.get<std::int64_t>() >= kMaxId)
-            throw Error(vocab_label + ": token " + nlohmann::json(text).dump() + " has id " + id.dump() +
+            throw Error(vocab_label + ": token " + quote_json(nlohmann::json(text)) + " has id " + quote_json(id) +
                         ", not an integer in [0, " + std::to_string(kMaxId) + ")");
         const auto i = static_cast<std::size_t>(id.get<std::int64_t>());
         if (t.tokens_.size() <= i) t.tokens_.resize(i + 1);

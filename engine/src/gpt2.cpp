@@ -15,6 +15,8 @@
 
 #include "attnscope/bpe.hpp"
 #include "attnscope/error.hpp"
+#include "attnscope/export.hpp"
+#include "attnscope/json_input.hpp"
 #include "attnscope/gpt2_weights.hpp"
 #include "attnscope/random.hpp"
 #include "attnscope/safetensors.hpp"
@@ -38,26 +40,21 @@ int config_int(const json& j, const std::string& key, const std::string& path, i
     if (!j.contains(key)) throw Error(path + " has no \"" + key + "\": a GPT-2 config.json names n_layer, n_head, n_embd, n_positions and vocab_size");
     const json& v = j.at(key);
     if (!v.is_number_integer() || v.get<long long>() < lo || v.get<long long>() > hi)
-        throw Error(path + ": \"" + key + "\" is " + v.dump() + ", it must be a whole number between " + std::to_string(lo) +
+        throw Error(path + ": \"" + key + "\" is " + quote_json(v) + ", it must be a whole number between " + std::to_string(lo) +
                     " and " + std::to_string(hi));
     return static_cast<int>(v.get<long long>());
 }
 
 Gpt2Config read_config(const std::string& dir) {
     const std::string path = (fs::path(dir) / "config.json").string();
-    std::ifstream in(path);
-    if (!in)
-        throw Error("cannot open " + path + ": a model folder needs config.json + model.safetensors "
-                    "(a Hugging Face GPT-2 folder)");
-    json j;
-    try {
-        j = json::parse(in);
-    } catch (const json::exception& e) {
-        throw Error(path + " is not valid JSON (" + e.what() + "): restore it from the model's source");
-    }
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec))
+        throw Error("cannot open " + path + (fs::exists(path, ec) ? " (it is not a file)" : "") +
+                    ": a model folder needs config.json + model.safetensors (a Hugging Face GPT-2 folder)");
+    const json j = parse_json(read_file(path), path, "restore it from the model's source");
     if (!j.is_object()) throw Error(path + " must be a JSON object");
     if (j.contains("model_type") && j["model_type"] != "gpt2")
-        throw Error(path + " describes a " + j["model_type"].dump() + " model: only GPT-2 checkpoints (model_type gpt2) open here");
+        throw Error(path + " describes a " + quote_json(j["model_type"]) + " model: only GPT-2 checkpoints (model_type gpt2) open here");
     Gpt2Config c;
     c.n_layer = config_int(j, "n_layer", path, 1, kMaxLayers);
     c.n_head = config_int(j, "n_head", path, 1, kMaxEmbd);

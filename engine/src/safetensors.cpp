@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attnscope/error.hpp"
+#include "attnscope/json_input.hpp"
 
 namespace attnscope {
 namespace {
@@ -60,9 +61,9 @@ std::size_t as_size(const json& v, const std::string& what) {
         const auto u = v.get<std::uint64_t>();
         if (u <= std::numeric_limits<std::size_t>::max()) return static_cast<std::size_t>(u);
     } else if (v.is_number_integer()) {
-        throw Error(what + " is negative (" + v.dump() + ")");
+        throw Error(what + " is negative (" + quote_json(v) + ")");
     }
-    throw Error(what + " must be a non-negative integer, got " + v.dump());
+    throw Error(what + " must be a non-negative integer, got " + quote_json(v));
 }
 
 bool is_pickle(const std::uint8_t* p, std::size_t n) {
@@ -138,9 +139,10 @@ SafetensorsFile SafetensorsFile::parse(const std::uint8_t* bytes, std::size_t si
     };
     json header;
     try {
-        header = json::parse(text, text + n, no_duplicates);
-    } catch (const json::exception& e) {
-        throw fail(std::string("the header is not valid JSON (") + e.what() + "); the file is damaged");
+        header = parse_json(std::string_view(text, static_cast<std::size_t>(n)), "the header", "the file is damaged",
+                            no_duplicates);
+    } catch (const Error& e) {
+        throw fail(e.what());
     }
     if (!duplicate.empty()) throw fail("the header names tensor \"" + duplicate + "\" twice");
     if (!header.is_object()) throw fail("the header is not a JSON object; the file is damaged or not safetensors");
@@ -151,7 +153,7 @@ SafetensorsFile SafetensorsFile::parse(const std::uint8_t* bytes, std::size_t si
         if (name == "__metadata__") {
             if (!entry.is_object()) throw fail("__metadata__ must be an object of strings");
             for (const auto& [k, v] : entry.items()) {
-                if (!v.is_string()) throw fail("__metadata__ value for \"" + k + "\" must be a string, got " + v.dump());
+                if (!v.is_string()) throw fail("__metadata__ value for \"" + k + "\" must be a string, got " + quote_json(v));
                 f.metadata_[k] = v.get<std::string>();
             }
             continue;
@@ -164,7 +166,7 @@ SafetensorsFile SafetensorsFile::parse(const std::uint8_t* bytes, std::size_t si
         t.name = name;
         const json& dtype = entry["dtype"];
         if (!dtype.is_string() || !parse_dtype(dtype.get<std::string>(), t.dtype))
-            throw fail(where + " has dtype " + dtype.dump() +
+            throw fail(where + " has dtype " + quote_json(dtype) +
                        ", which attnscope does not read (F32, F16 and BF16 only): convert the checkpoint to float32 "
                        "or float16");
         const json& shape = entry["shape"];
@@ -192,7 +194,7 @@ SafetensorsFile SafetensorsFile::parse(const std::uint8_t* bytes, std::size_t si
                        dtype_name(t.dtype) + " elements (" + std::to_string(size_of) + " bytes)");
         if (overflow || elements > std::numeric_limits<std::size_t>::max() / size_of ||
             elements * size_of != t.end - t.begin)
-            throw fail(where + " shape " + shape.dump() + " of " + dtype_name(t.dtype) + " needs " +
+            throw fail(where + " shape " + quote_json(shape) + " of " + dtype_name(t.dtype) + " needs " +
                        (overflow ? std::string("more") : std::to_string(elements * size_of)) + " bytes but data_offsets hold " +
                        std::to_string(t.end - t.begin));
         f.tensors_.push_back(std::move(t));

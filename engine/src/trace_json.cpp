@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "attnscope/error.hpp"
+#include "attnscope/json_input.hpp"
 #include "attnscope/stages.hpp"
 
 namespace attnscope {
@@ -53,7 +54,7 @@ int as_int(const json& v, const std::string& what) {
         const long long x = v.is_number_unsigned() && v.get<unsigned long long>() > INT_MAX ? LLONG_MAX : v.get<long long>();
         if (x >= INT_MIN && x <= INT_MAX) return static_cast<int>(x);
     }
-    throw Error("'" + what + "' has the wrong type: it must be a whole number within +-2147483647, not " + v.dump() +
+    throw Error("'" + what + "' has the wrong type: it must be a whole number within +-2147483647, not " + quote_json(v) +
                 ": fix the file or delete it to start from the defaults");
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "attnscope/error.hpp"
+#include "attnscope/json_input.hpp"
 #include "attnscope/lessons/experiments.hpp"
 #include "strings.hpp"
 #include "validate.hpp"
@@ -43,7 +44,7 @@ LessonView parse_view(const json& j, const LessonVocabulary& vocab) {
     if (j.contains("step")) {
         const std::string step = j["step"].is_string() ? j["step"].get<std::string>() : "";
         if (!contains(vocab.steps, step))
-            throw Error("view.step " + j["step"].dump() + " is not a step: choose one of " + join(vocab.steps));
+            throw Error("view.step " + quote_json(j["step"]) + " is not a step: choose one of " + join(vocab.steps));
         v.step = step;
     }
     if (j.contains("head")) v.head = non_negative_int(j, "head");
@@ -56,7 +57,7 @@ LessonView parse_view(const json& j, const LessonVocabulary& vocab) {
     }
     for (const json& p : panels) {
         if (!p.is_string() || !contains(vocab.panels, p.get<std::string>()))
-            throw Error("view panel " + p.dump() + " is not a panel: choose from " + join(vocab.panels));
+            throw Error("view panel " + quote_json(p) + " is not a panel: choose from " + join(vocab.panels));
         v.panels.push_back(p.get<std::string>());
     }
     return v;
@@ -81,7 +82,7 @@ LessonStep parse_step(const json& j, const LessonVocabulary& vocab) {
         if (!is_experiment(s.experiment)) {
             std::string names;
             for (const ExperimentInfo& e : experiments()) names += (names.empty() ? "" : ", ") + std::string(e.name);
-            throw Error("experiment " + j["experiment"].dump() + " does not exist: choose one of " + names);
+            throw Error("experiment " + quote_json(j["experiment"]) + " does not exist: choose one of " + names);
         }
     }
     return s;
@@ -127,13 +128,7 @@ Lesson load_lesson(const std::filesystem::path& path, const LessonVocabulary& vo
     if (!in) throw Error("cannot read lesson " + path.string() + ": check that the file exists and is readable");
     std::stringstream buffer;
     buffer << in.rdbuf();
-    json j;
-    try {
-        j = json::parse(buffer.str());
-    } catch (const json::parse_error& e) {
-        throw Error(file + " is not valid JSON (" + e.what() + "): fix the syntax at that place");
-    }
-    return parse_lesson(j, file, vocab);
+    return parse_lesson(parse_json(buffer.str(), file, "fix the syntax at that place"), file, vocab);
 }
 
 LessonLibrary load_lessons(const std::filesystem::path& folder, const LessonVocabulary& vocab) {

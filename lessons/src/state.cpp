@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "attnscope/error.hpp"
+#include "attnscope/json_input.hpp"
 #include "attnscope/lessons/experiments.hpp"
 #include "attnscope/trace_json.hpp"
 #include "strings.hpp"
@@ -36,7 +37,7 @@ json edit_to_json(const json& e) {
 }  // namespace
 
 Inputs merge_inputs(const Inputs& base, const json& partial) {
-    if (!partial.is_object()) throw Error("inputs must be an object such as {\"text\": \"the cat sat\"}, not " + partial.dump());
+    if (!partial.is_object()) throw Error("inputs must be an object such as {\"text\": \"the cat sat\"}, not " + quote_json(partial));
     json merged = inputs_to_json(base);
     for (const auto& [key, value] : partial.items()) {
         if (!contains(kInputKeys, key)) throw Error("unknown input '" + key + "': inputs are " + join(kInputKeys));

@@ -82,6 +82,11 @@ TEST_CASE("text that is not JSON throws Error", "[session]") {
     REQUIRE_THROWS_AS(parse_session("{\"schema\": \"attnscope.session/1\", "), Error);
     REQUIRE_THROWS_AS(parse_session(""), Error);
     REQUIRE_THROWS_WITH(parse_session("not json at all"), Catch::Contains("not valid JSON"));
+    // Hostile sessions: a view nested 200,000 deep, a number out of range (was an abort).
+    REQUIRE_THROWS_WITH(parse_session("{\"view\": {\"head\": " + std::string(200000, '[') + "}}"),
+                        Catch::Contains("nests deeper than 64 levels"));
+    REQUIRE_THROWS_WITH(parse_session(R"({"schema": "attnscope.session/1", "view": {"head": 1e400}})"),
+                        Catch::Contains("not valid JSON"));
 }
 
 TEST_CASE("a JSON document that is not a session throws Error", "[session]") {

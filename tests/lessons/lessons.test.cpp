@@ -207,6 +207,9 @@ TEST_CASE("lesson_state folds the lesson's and every earlier step's inputs, and 
 
 TEST_CASE("malformed lesson files give an error naming the file, the step and the problem") {
     REQUIRE_ERROR(load_text("broken.json", "{\"schema\": "), "broken.json is not valid JSON");
+    // Hostile files: nesting 200,000 deep and a number out of range give messages, not a crash.
+    REQUIRE_ERROR(load_text("deep.json", "{\"title\": " + std::string(200000, '[')), "deep.json nests deeper than 64 levels");
+    REQUIRE_ERROR(load_text("huge.json", R"({"schema": "attnscope.lesson/1", "title": 1e400})"), "huge.json is not valid JSON");
     REQUIRE_ERROR(as::load_lesson("/nonexistent/x.json", kVocabulary), "cannot read lesson /nonexistent/x.json");
 
     json j = minimal_lesson();
