@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "attnscope/error.hpp"
 #include "attnscope/export.hpp"
 
 namespace attnscope::cli {
@@ -49,11 +50,19 @@ Inputs to_inputs(const InputOptions& o) {
     return in;
 }
 
+void check_stdout() {
+    std::cout.flush();
+    if (!std::cout)
+        throw attnscope::Error("cannot write to standard output (closed, or the disk behind it is full): give --out FILE instead");
+}
+
 void write_output(const std::string& path, const std::string& text) {
-    if (path == "-")
+    if (path == "-") {
         std::cout << text;
-    else
+        check_stdout();
+    } else {
         write_file_atomic(path, text);
+    }
 }
 
 }  // namespace attnscope::cli

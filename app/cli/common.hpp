@@ -24,5 +24,7 @@ Inputs to_inputs(const InputOptions& opts);  // throws Error
 
 // Writes `text` to `path` atomically, or to stdout when path is "-".
 void write_output(const std::string& path, const std::string& text);
+// Throws Error when what went to standard output could not be written (a closed pipe, a full disk).
+void check_stdout();
 
 }  // namespace attnscope::cli

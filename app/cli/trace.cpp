@@ -74,6 +74,7 @@ void add_trace_command(CLI::App& app) {
             write_trace_safetensors(opts->out, trace, write);
         } else if (opts->out == "-") {
             write_json(std::cout, trace, write);
+            check_stdout();
         } else {
             write_file_atomic_with(opts->out, [&](std::ostream& out) { write_json(out, trace, write); });
         }

@@ -1,6 +1,12 @@
 #include "attnscope/export.hpp"
 
+#include <ext/stdio_filebuf.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -10,32 +16,66 @@
 
 namespace attnscope {
 
+namespace {
+
+// The mode a new file gets from open(2) with 0666: what the umask leaves.
+mode_t new_file_mode() {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    return 0666 & ~mask;
+}
+
+}  // namespace
+
 void write_file_atomic_with(const std::string& path, const std::function<void(std::ostream&)>& write) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary);
-        bool ok = out.good();
-        if (ok) {
-            try {
-                write(out);
-            } catch (...) {
-                out.close();
-                std::error_code ignored;
-                std::filesystem::remove(tmp, ignored);
-                throw;
-            }
-            out.flush();
-            ok = out.good();
-        }
-        if (!ok) {
-            std::error_code ignored;
-            std::filesystem::remove(tmp, ignored);
-            throw Error("cannot write " + path + ": check that its folder exists, is writable and has space");
-        }
+    namespace fs = std::filesystem;
+    // What is there now: only a regular file with no other names may be replaced.
+    struct stat st {};
+    mode_t mode = new_file_mode();
+    if (::lstat(path.c_str(), &st) == 0) {
+        if (S_ISLNK(st.st_mode))
+            throw Error("cannot write " + path + ": it is a symbolic link; write to the file it points to, or choose "
+                        "another path");
+        if (!S_ISREG(st.st_mode))
+            throw Error("cannot write " + path + ": it is " + (S_ISDIR(st.st_mode) ? "a folder" : "not a regular file "
+                        "(a device, pipe or socket)") + "; choose a file path");
+        if (st.st_nlink > 1)
+            throw Error("cannot write " + path + ": it has " + std::to_string(st.st_nlink) + " hard links, which "
+                        "replacing it would break; choose another path");
+        mode = st.st_mode & 07777;
     }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) throw Error("cannot write " + path + " (" + ec.message() + "): choose another path");
+    // A temporary file of our own (created exclusively, with a name no one can guess) beside it.
+    const fs::path target(path);
+    const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+    std::string name = ".";  // appended, not "." + ...: GCC 12 warns falsely (-Wrestrict, PR105651) on that
+    name += target.filename().string();
+    name += ".tmp.XXXXXX";
+    std::string tmp = (folder / name).string();
+    const int fd = ::mkstemp(tmp.data());
+    if (fd < 0)
+        throw Error("cannot write " + path + " (" + std::strerror(errno) +
+                    "): check that its folder exists, is writable and has space");
+    bool ok = false;
+    try {
+        __gnu_cxx::stdio_filebuf<char> buffer(fd, std::ios::out | std::ios::binary);
+        std::ostream out(&buffer);
+        write(out);
+        out.flush();
+        ok = out.good() && ::fchmod(fd, mode) == 0 && ::fsync(fd) == 0;
+        buffer.close();  // closes fd
+    } catch (...) {
+        ::unlink(tmp.c_str());
+        throw;
+    }
+    if (!ok) {
+        ::unlink(tmp.c_str());
+        throw Error("cannot write " + path + ": check that its folder is writable and has space");
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const std::string why = std::strerror(errno);
+        ::unlink(tmp.c_str());
+        throw Error("cannot write " + path + " (" + why + "): choose another path");
+    }
 }
 
 void write_file_atomic(const std::string& path, const std::string& bytes) {

@@ -216,10 +216,7 @@ void save_gpt2(const std::string& dir, const Gpt2Weights& w) {
         tensors.push_back(tensor(name, t));
     });
     write_safetensors((fs::path(dir) / "model.safetensors").string(), tensors, {{"format", "pt"}});
-    const std::string path = (fs::path(dir) / "config.json").string();
-    std::ofstream out(path);
-    out << config.dump(2) << "\n";
-    if (!out) throw Error("cannot write " + path + ": check that the folder is writable");
+    write_file_atomic((fs::path(dir) / "config.json").string(), config.dump(2) + "\n");
 }
 
 Gpt2Weights random_gpt2(const Gpt2Config& c, std::uint64_t seed) {
@@ -263,10 +260,7 @@ int save_byte_tokenizer(const std::string& dir) {
         }
     }
     const auto write = [&](const std::string& name, const std::string& text) {
-        const std::string path = (fs::path(dir) / name).string();
-        std::ofstream out(path);
-        out << text;
-        if (!out) throw Error("cannot write " + path + ": check that the folder is writable");
+        write_file_atomic((fs::path(dir) / name).string(), text);
     };
     write("vocab.json", vocab.dump());
     write("merges.txt", merges);

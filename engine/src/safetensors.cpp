@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attnscope/error.hpp"
+#include "attnscope/export.hpp"
 #include "attnscope/json_input.hpp"
 
 namespace attnscope {
@@ -332,25 +333,14 @@ void write_safetensors(const std::string& path, const std::vector<TensorF32>& te
     text.append((8 - text.size() % 8) % 8, ' ');  // keeps the data section 8-byte aligned, as the reference writer does
 
     // Streamed rather than built in one string: a checkpoint can be half a gigabyte.
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary);
+    write_file_atomic_with(path, [&](std::ostream& out) {
         std::uint8_t len[8];
         for (int i = 0; i < 8; ++i) len[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(text.size()) >> (8 * i));
         out.write(reinterpret_cast<const char*>(len), 8);
         out.write(text.data(), static_cast<std::streamsize>(text.size()));
         for (const TensorF32& t : tensors)
             out.write(reinterpret_cast<const char*>(t.data.data()), static_cast<std::streamsize>(t.data.size() * sizeof(float)));
-        out.flush();
-        if (!out.good()) {
-            std::error_code ignored;
-            fs::remove(tmp, ignored);
-            throw Error("cannot write " + path + ": check that its folder exists, is writable and has space");
-        }
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) throw Error("cannot write " + path + " (" + ec.message() + "): choose another path");
+    });
 }
 
 }  // namespace attnscope

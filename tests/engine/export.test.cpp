@@ -6,6 +6,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
+#include <ostream>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <string>
 
@@ -88,7 +91,57 @@ TEST_CASE("write_file_atomic writes, replaces and leaves no temporary", "[export
     REQUIRE(attnscope::read_file(path) == "first");
     attnscope::write_file_atomic(path, std::string("second\0binary", 13));
     REQUIRE(attnscope::read_file(path) == std::string("second\0binary", 13));
-    REQUIRE_FALSE(std::filesystem::exists(path + ".tmp"));
+    REQUIRE(std::distance(std::filesystem::directory_iterator(dir), {}) == 1);  // no temporary left beside it
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("write_file_atomic never replaces what is not a plain file, keeps the mode, cleans up", "[export][error]") {
+    namespace fs = std::filesystem;
+    const auto dir = scratch_dir("hostile");
+    auto count = [&] { return std::distance(fs::directory_iterator(dir), {}); };
+    // A symbolic link: refused, and the file it points to is untouched.
+    const fs::path victim = dir / "victim.txt", link = dir / "link.json";
+    attnscope::write_file_atomic(victim.string(), "precious");
+    fs::create_symlink(victim, link);
+    REQUIRE_ERROR(attnscope::write_file_atomic(link.string(), "x"), "symbolic link");
+    REQUIRE(fs::is_symlink(link));
+    REQUIRE(attnscope::read_file(victim.string()) == "precious");
+    // A planted "PATH.tmp" symlink (the old temporary's name) is never written through.
+    fs::create_symlink(victim, dir / "out.json.tmp");
+    attnscope::write_file_atomic((dir / "out.json").string(), "new");
+    REQUIRE(attnscope::read_file(victim.string()) == "precious");
+    REQUIRE(attnscope::read_file((dir / "out.json").string()) == "new");
+    // A pipe and a folder stay what they are.
+    const fs::path fifo = dir / "pipe";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    REQUIRE_ERROR(attnscope::write_file_atomic(fifo.string(), "x"), "not a regular file");
+    REQUIRE(fs::is_fifo(fifo));
+    fs::create_directories(dir / "folder");
+    REQUIRE_ERROR(attnscope::write_file_atomic((dir / "folder").string(), "x"), "it is a folder");
+    REQUIRE(fs::is_directory(dir / "folder"));
+    // A file with another hard link: refused rather than silently split in two.
+    fs::create_hard_link(victim, dir / "victim2.txt");
+    REQUIRE_ERROR(attnscope::write_file_atomic(victim.string(), "x"), "hard links");
+    fs::remove(dir / "victim2.txt");
+    // The mode of the file replaced is kept; a new file gets the umask's.
+    const fs::path secret = dir / "secret.json";
+    attnscope::write_file_atomic(secret.string(), "a");
+    fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);
+    attnscope::write_file_atomic(secret.string(), "b");
+    REQUIRE(fs::status(secret).permissions() == (fs::perms::owner_read | fs::perms::owner_write));
+    const mode_t old_mask = ::umask(022);
+    attnscope::write_file_atomic((dir / "fresh.json").string(), "c");
+    ::umask(old_mask);
+    REQUIRE((fs::status(dir / "fresh.json").permissions() & fs::perms::all) ==
+            (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read));
+    // A writer that fails leaves the old content and no temporary.
+    const auto before = count();
+    REQUIRE_THROWS(attnscope::write_file_atomic_with(secret.string(), [](std::ostream& out) {
+        out << "half";
+        throw attnscope::Error("disk on fire");
+    }));
+    REQUIRE(attnscope::read_file(secret.string()) == "b");
+    REQUIRE(count() == before);
     std::filesystem::remove_all(dir);
 }
 

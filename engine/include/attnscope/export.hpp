@@ -9,7 +9,11 @@
 
 namespace attnscope {
 
-// Writes through PATH.tmp and a rename. Throws Error when the folder is not writable.
+// Every output file goes through here. The bytes go to a temporary file created exclusively beside
+// PATH (a hidden, unguessable name), are synced, take PATH's mode (or the umask's for a new file),
+// and replace PATH by a rename only when all went well; on any failure the temporary file is removed
+// and PATH is untouched. A PATH that is a symbolic link, a folder, a device, a pipe or a file with
+// other hard links is refused. Throws Error saying what to do.
 void write_file_atomic(const std::string& path, const std::string& bytes);
 // The same, streaming: `write` fills the temporary file, which replaces `path` only if all went well.
 void write_file_atomic_with(const std::string& path, const std::function<void(std::ostream&)>& write);

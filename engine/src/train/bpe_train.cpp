@@ -11,6 +11,7 @@
 
 #include "attnscope/bpe.hpp"
 #include "attnscope/error.hpp"
+#include "attnscope/export.hpp"
 
 namespace attnscope {
 namespace {
@@ -104,10 +105,7 @@ void write_bpe(const std::string& dir, const BpeVocabulary& vocab) {
     std::filesystem::create_directories(dir, ec);
     for (const auto& [name, content] : {std::pair{std::string("vocab.json"), vocab.vocab_json()},
                                         std::pair{std::string("merges.txt"), vocab.merges_txt()}}) {
-        const std::string path = (std::filesystem::path(dir) / name).string();
-        std::ofstream f(path, std::ios::binary);
-        f << content;
-        if (!f) throw Error("cannot write " + path + ": check that the folder exists and is writable");
+        write_file_atomic((std::filesystem::path(dir) / name).string(), content);
     }
 }
 
