@@ -2,6 +2,7 @@
 // Bad arguments and engine errors print one line to stderr and exit 2.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <new>
 
 #include "attnscope/error.hpp"
 #include "cli/subcommands.hpp"
@@ -28,6 +29,13 @@ int main(int argc, char** argv) {
         std::cerr << "attnscope: " << e.what() << " (see attnscope --help)\n";
         return 2;
     } catch (const attnscope::Error& e) {
+        std::cerr << "attnscope: " << e.what() << "\n";
+        return 2;
+    } catch (const std::bad_alloc&) {
+        std::cerr << "attnscope: out of memory: the request needs more memory than this machine has; choose smaller "
+                     "sizes (fewer tokens, layers, heads or a smaller batch)\n";
+        return 2;
+    } catch (const std::exception& e) {  // anything a library threw: one line, never an abort
         std::cerr << "attnscope: " << e.what() << "\n";
         return 2;
     }

@@ -48,6 +48,7 @@ void add_synth(CLI::App& parent) {
         if (o->config.vocab_size < kMinVocab)
             throw attnscope::Error("--vocab (" + std::to_string(o->config.vocab_size) + ") must be at least " +
                                    std::to_string(kMinVocab) + " (the byte-level tokenizer's tokens fit): raise it");
+        check_gpt2_limits(o->config);  // what its own loader would refuse is not written
         save_gpt2(o->out, random_gpt2(o->config, o->seed));
         const int tokenizer_vocab = save_byte_tokenizer(o->out);
         std::printf("wrote %s: %d layers x %d heads, n_embd %d, n_ctx %d, vocab %d (tokenizer %d)\n", o->out.c_str(),

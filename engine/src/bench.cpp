@@ -2,6 +2,8 @@
 // Shapes per case: Q, K, V, out (H*n, d); linformer E, F (H*k, n); performer W (H*r, d).
 #include "attnscope/bench.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -174,8 +176,17 @@ void check_bench_config(const BenchConfig& o) {
         if (v < min)
             throw Error(std::string(what) + " (" + std::to_string(v) + ") must be at least " + std::to_string(min));
     };
+    auto at_most = [](const char* what, long long v, long long max, const std::string& why) {
+        if (v > max)
+            throw Error(std::string(what) + " (" + std::to_string(v) + ") must be at most " + std::to_string(max) + why);
+    };
     at_least("heads", o.heads, 1);
     at_least("d_head", o.d_head, 1);
+    at_most("heads", o.heads, 4096, ": no model has more");
+    at_most("d_head", o.d_head, 4096, ": no model has wider heads");
+    // More threads than cores only add switching: past 4 x the cores it is a typo, not a measurement.
+    const int cores = std::max(1, omp_get_num_procs());
+    at_most("threads", o.threads, 4LL * cores, " (4 x the " + std::to_string(cores) + " cores); 0 uses every core");
     for (VariantKind kind : kAllVariants) {  // every kind that could be timed, chosen or not
         if (!has_fast_kernel(kind)) continue;
         const VariantParams& v = o.params_of(kind);

@@ -175,6 +175,29 @@ void check_shapes(const Gpt2Weights& w) {
     });
 }
 
+void check_gpt2_limits(const Gpt2Config& c) {
+    auto within = [](const char* key, long long v, long long lo, long long hi) {
+        if (v < lo || v > hi)
+            throw Error(std::string(key) + " (" + std::to_string(v) + ") must be between " + std::to_string(lo) +
+                        " and " + std::to_string(hi) + ", as config.json allows");
+    };
+    within("n_layer", c.n_layer, 1, kMaxLayers);
+    within("n_embd", c.n_embd, 1, kMaxEmbd);
+    within("n_head", c.n_head, 1, c.n_embd);
+    within("n_ctx", c.n_ctx, 1, kMaxCtx);
+    within("vocab_size", c.vocab_size, 1, kMaxVocab);
+    if (c.n_embd % c.n_head != 0)
+        throw Error("n_head (" + std::to_string(c.n_head) + ") must divide n_embd (" + std::to_string(c.n_embd) + ")");
+    // Counted in 64 bits before anything is allocated: 12 D^2 + 13 D per block, the embeddings, ln_f.
+    const long long D = c.n_embd;
+    const long long params = c.n_layer * (12 * D * D + 13 * D) + (static_cast<long long>(c.vocab_size) + c.n_ctx + 2) * D;
+    constexpr long long kMaxParams = 2'000'000'000;  // 8 GB of float32
+    if (params > kMaxParams)
+        throw Error("a GPT-2 of these shapes has " + std::to_string(params / 1'000'000) + "M parameters (" +
+                    std::to_string(params * 4 / 1'000'000'000) + " GB), more than the 2000M attnscope holds: choose "
+                    "smaller shapes");
+}
+
 Gpt2Weights load_gpt2(const std::string& dir) { return load_gpt2(dir, {}); }
 
 Gpt2Weights load_gpt2(const std::string& dir, const std::function<void(float)>& progress) {

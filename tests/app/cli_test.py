@@ -43,6 +43,11 @@ BAD_INPUT = {
     "bench-unreadable-n": (["bench", "--n", "4k"], ["bad --n '4k'", "256..65536"]),
     "bench-zero-n": (["bench", "--n", "0"], ["--n 0 is out of range"]),
     "bench-zero-heads": (["bench", "--heads", "0"], ["heads (0) must be at least 1"]),
+    "bench-huge-heads": (["bench", "--heads", "1073741824", "--d-head", "1073741824"], ["heads (1073741824) must be at most 4096"]),
+    "synth-negative-embd": (["model", "synth", "--out", "{work}/neg", "--embd", "-16"], ["n_embd (-16) must be between 1"]),
+    "synth-huge-embd": (["model", "synth", "--out", "{work}/huge", "--embd", "100000"], ["n_embd (100000) must be between 1 and 16384"]),
+    "synth-too-many-layers": (["model", "synth", "--out", "{work}/deep", "--layers", "300"], ["n_layer (300) must be between 1 and 256"]),
+    "bench-huge-threads": (["bench", "--threads", "100000"], ["threads (100000) must be at most", "cores"]),
     "bench-zero-repeats": (["bench", "--repeats", "0"], ["repeats (0) must be at least 1"]),
     "bench-negative-budget": (["bench", "--budget", "-1"], ["budget must be a positive number of seconds"]),
     "bench-unknown-isa": (["bench", "--isa", "avx9000"], ["avx9000", "not available", "sse2"]),
@@ -68,6 +73,7 @@ def run(exe, args):
 
 def check_bad_input(exe, workdir, name):
     args, phrases = BAD_INPUT[name]
+    args = [a.replace("{work}", workdir) for a in args]
     out = os.path.join(workdir, name + ".json")
     if args[0] == "trace" and "--out" not in args:
         args = [*args, "--out", out]
@@ -89,6 +95,8 @@ def check_bad_input(exe, workdir, name):
     for leftover in (out, out + ".tmp"):
         if os.path.exists(leftover):
             problems.append(f"left a file behind: {leftover}")
+    if "--out" in args and "model" in args and os.path.exists(args[args.index("--out") + 1]):
+        problems.append(f"left a model folder behind: {args[args.index('--out') + 1]}")
     return problems
 
 

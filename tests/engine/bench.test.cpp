@@ -161,6 +161,17 @@ TEST_CASE("run_sweep rejects configurations it cannot run") {
     c = BenchConfig{};
     c.sizes = {4096, 512};
     REQUIRE_ERROR(as::run_sweep(c, peak), "lengths must increase");
+    // Hostile sizes are refused before anything is allocated or started (the memory guard's
+    // arithmetic overflowed on these; 100,000 threads crashed the OpenMP runtime).
+    c = BenchConfig{};
+    c.heads = 1073741824, c.d_head = 1073741824;
+    REQUIRE_ERROR(as::run_sweep(c, peak), "heads (1073741824) must be at most 4096");
+    c = BenchConfig{};
+    c.d_head = 100000;
+    REQUIRE_ERROR(as::run_sweep(c, peak), "d_head (100000) must be at most 4096");
+    c = BenchConfig{};
+    c.threads = 100000;
+    REQUIRE_ERROR(as::run_sweep(c, peak), "threads (100000) must be at most");
 }
 
 TEST_CASE("bench variant parameters come from the table: its bounds, the per-length auto value, the skips") {

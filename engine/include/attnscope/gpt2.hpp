@@ -60,6 +60,9 @@ void check_shapes(const Gpt2Weights& w);
 // near 1, biases near 0, both slightly perturbed so that tests exercise them). For benchmarks,
 // tests and screenshots: real checkpoints are opened with load_gpt2.
 Gpt2Weights random_gpt2(const Gpt2Config& config, std::uint64_t seed);
+// The shapes the loader accepts (n_layer <= 256, n_embd <= 16384, n_ctx <= 65536, vocab <= 4M, n_head
+// dividing n_embd, at most 2000M parameters); throws Error naming the first that is not.
+void check_gpt2_limits(const Gpt2Config& config);
 // Writes a byte-level tokenizer (the 256 byte symbols as ids 0..255, then a few English merges)
 // as DIR/vocab.json + DIR/merges.txt, so that a synthetic model folder opens like a real one.
 // Returns its vocabulary size (<= 512).
