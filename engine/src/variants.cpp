@@ -320,18 +320,33 @@ Matrix performer_features(int features, int d, std::uint64_t seed) {
     return W;
 }
 
-Matrix performer_phi(const Matrix& x, const Matrix& W, double temperature) {
+namespace {
+
+// L = W xs - |xs|^2 / 2 with xs = x / (d^(1/4) sqrt(T)): phi(x) = exp(L) / sqrt(r).
+Matrix performer_logits(const Matrix& x, const Matrix& W, double temperature) {
     const double scale = 1.0 / (std::pow(static_cast<double>(x.cols()), 0.25) * std::sqrt(temperature));
     const Matrix xs = scale * x;                                   // (rows, d)
-    Matrix phi = xs * W.transpose();                               // (rows, features)
+    Matrix L = xs * W.transpose();                                 // (rows, features)
     const Vector half_norm = 0.5 * xs.rowwise().squaredNorm();
-    for (int r = 0; r < phi.rows(); ++r) phi.row(r) = (phi.row(r).array() - half_norm(r)).exp();
-    return phi / std::sqrt(static_cast<double>(W.rows()));
+    for (int r = 0; r < L.rows(); ++r) L.row(r).array() -= half_norm(r);
+    return L;
+}
+
+}  // namespace
+
+Matrix performer_phi(const Matrix& x, const Matrix& W, double temperature) {
+    return performer_logits(x, W, temperature).array().exp().matrix() / std::sqrt(static_cast<double>(W.rows()));
 }
 
 Matrix performer_effective(const Matrix& Q, const Matrix& K, const Matrix& W, double temperature,
                            const MaskMatrix& allowed) {
-    const Matrix kernel = (performer_phi(Q, W, temperature) * performer_phi(K, W, temperature).transpose())
+    // exp() of the raw logits overflows (or underflows to 0 / 0) at low temperature. Shifting each
+    // query row by its own max scales that row of the kernel, which its normalization cancels; the
+    // keys share one shift, which scales every entry alike. The weights are FAVOR+'s, unchanged.
+    Matrix Lq = performer_logits(Q, W, temperature), Lk = performer_logits(K, W, temperature);
+    for (int r = 0; r < Lq.rows(); ++r) Lq.row(r).array() -= Lq.row(r).maxCoeff();
+    if (Lk.size() > 0) Lk.array() -= Lk.maxCoeff();
+    const Matrix kernel = (Lq.array().exp().matrix() * Lk.array().exp().matrix().transpose())
                               .cwiseProduct(allowed.cast<double>());  // (n, m)
     const Vector row_sums = kernel.rowwise().sum();
     return (row_sums.array() > 0).select(row_sums.cwiseInverse(), 0.0).asDiagonal() * kernel;

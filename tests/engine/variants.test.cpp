@@ -733,6 +733,23 @@ TEST_CASE("variants: performer_phi and performer_effective follow FAVOR+", "[var
     const Matrix A = as::performer_effective(Q, K, W, 1.0, none);
     test::require_finite(A);
     REQUIRE(A.row(2).isZero());
+    // At a low temperature the raw exp() underflows: phi is 0 or denormal dust, so the weights were
+    // 0 / 0 (NaN) or all zero. The shifted kernel still gives rows that sum to 1, and at T = 0.5
+    // the same weights as the unshifted formula.
+    const Matrix Qb = 30.0 * Q, Kb = 30.0 * K;
+    for (double T : {1e-3, 1e-2}) {
+        INFO("T = " << T);
+        const Matrix raw = as::performer_phi(Qb, W, T);
+        INFO("raw phi row maxima: " << raw.rowwise().maxCoeff().transpose());
+        REQUIRE(raw.maxCoeff() < 1e-300);  // underflowed to (sub)normal dust: what the shift avoids
+        const Matrix cold = as::performer_effective(Qb, Kb, W, T, all_true(n, n));
+        test::require_finite(cold);
+        for (int i = 0; i < n; ++i) REQUIRE(cold.row(i).sum() == Approx(1.0).epsilon(1e-9));
+    }
+    const Matrix pq = as::performer_phi(Q, W, 0.5), pk = as::performer_phi(K, W, 0.5);
+    Matrix direct = pq * pk.transpose();
+    for (int i = 0; i < n; ++i) direct.row(i) /= direct.row(i).sum();
+    test::require_near(as::performer_effective(Q, K, W, 0.5, all_true(n, n)), direct, 1e-10);
 }
 
 TEST_CASE("variants: performer error shrinks as features grow from 16 to 256", "[variants][performer]") {
