@@ -257,6 +257,7 @@ def main():
             app.click("File browser: path")
             time.sleep(0.3)
             app.key("ctrl+a")
+            time.sleep(0.3)  # Ctrl is released a frame later: characters typed before that are shortcuts
             app.xdotool("type", "--delay", "20", os.path.dirname(first["model"]))
             app.key("Return")
             if app.wait_for("the browser in the built-in models' folder", app.has_target("File browser: " + default),
@@ -314,6 +315,7 @@ def main():
             app.click("Matrices: cell value")  # into the field, as a hand would
             time.sleep(0.3)
             app.key("ctrl+a")
+            time.sleep(0.3)  # Ctrl is released a frame later: characters typed before that are shortcuts
             app.xdotool("type", "--delay", "50", text)
             app.key("Return")
 
