@@ -6,15 +6,32 @@
 
 #include <cmath>
 #include <cstddef>
+#include <filesystem>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include <Eigen/Dense>
 
 #include "attnscope/error.hpp"
 
 namespace test {
+
+// A fresh folder under the system's temporary folder (named for the test and the process), removed
+// at the end of the test.
+struct TempFolder {
+    std::filesystem::path path;
+    explicit TempFolder(const std::string& name) {
+        path = std::filesystem::temp_directory_path() / ("attnscope-" + name + "-" + std::to_string(::getpid()));
+        std::filesystem::remove_all(path);
+        std::filesystem::create_directories(path);
+    }
+    ~TempFolder() { std::filesystem::remove_all(path); }
+    TempFolder(const TempFolder&) = delete;
+    TempFolder& operator=(const TempFolder&) = delete;
+};
 
 // Two values are near when both are the same infinity, or both finite and
 // |a - b| <= eps. NaN is never near anything: a NaN in a trace is a bug.

@@ -16,6 +16,7 @@
 #include "attnscope/run.hpp"
 #include "gui/panels/export.hpp"
 #include "gui/png.hpp"
+#include "../test_helpers.hpp"
 
 using attnscope::Matrix;
 using attnscope::gui::Colormap;
@@ -117,15 +118,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh folder under the system's temporary folder, removed at the end of the test.
-struct TempFolder {
-    fs::path path;
-    TempFolder() {
-        path = fs::temp_directory_path() / ("attnscope-export-test-" + std::to_string(::getpid()));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempFolder() { fs::remove_all(path); }
+// A fresh folder for the export tests, removed at the end of the test.
+struct TempFolder : test::TempFolder {
+    TempFolder() : test::TempFolder("export-test") {}
 };
 
 attnscope::Trace small_trace() {

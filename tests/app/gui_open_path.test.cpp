@@ -2,8 +2,6 @@
 // judged by its contents, and what opening it changes in the app.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 
@@ -15,6 +13,7 @@
 #include "gui/session.hpp"
 #include "gui/widgets/file_browser.hpp"
 #include "gui/workspaces.hpp"
+#include "../test_helpers.hpp"
 
 namespace fs = std::filesystem;
 namespace gui = attnscope::gui;
@@ -22,14 +21,9 @@ using gui::PathKind;
 
 namespace {
 
-struct TempFolder {
-    fs::path path;
-    TempFolder() {
-        path = fs::temp_directory_path() / ("attnscope-open-test-" + std::to_string(::getpid()));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempFolder() { fs::remove_all(path); }
+// A fresh folder, and files written into it.
+struct TempFolder : test::TempFolder {
+    TempFolder() : test::TempFolder("open-test") {}
     fs::path write(const std::string& name, const std::string& text) const {
         fs::create_directories((path / name).parent_path());
         std::ofstream(path / name) << text;

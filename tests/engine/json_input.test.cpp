@@ -2,8 +2,6 @@
 // numbers out of range, huge values) gives a one-line message, never a crash.
 #include "attnscope/json_input.hpp"
 
-#include <unistd.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -27,13 +25,6 @@ std::string nested(const std::string& open, const std::string& inner, const std:
     s += inner;
     for (int i = 0; i < depth; ++i) s += close;
     return s;
-}
-
-fs::path fresh_dir(const std::string& name) {
-    const fs::path d = fs::temp_directory_path() / ("attnscope-json-" + name + "-" + std::to_string(::getpid()));
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
 }
 
 }  // namespace
@@ -74,7 +65,8 @@ TEST_CASE("quote_json keeps messages short and whole", "[json]") {
 }
 
 TEST_CASE("every loader refuses deep or out-of-range JSON with its own message", "[json]") {
-    const fs::path dir = fresh_dir("loaders");
+    const test::TempFolder folder("json-loaders");
+    const fs::path& dir = folder.path;
     auto write = [&](const std::string& name, const std::string& text) {
         std::ofstream(dir / name, std::ios::binary) << text;
         return (dir / name).string();
@@ -106,5 +98,4 @@ TEST_CASE("every loader refuses deep or out-of-range JSON with its own message",
     file += header;
     REQUIRE_ERROR(attnscope::SafetensorsFile::parse(reinterpret_cast<const std::uint8_t*>(file.data()), file.size(), "deep.safetensors"),
                   "nests deeper");
-    fs::remove_all(dir);
 }

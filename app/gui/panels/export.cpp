@@ -70,14 +70,6 @@ void report(ExportPanelState& state, std::string message, bool error) {
     state.status_is_error = error;
 }
 
-std::string describe_size(size_t bytes) {
-    char buf[32];
-    if (bytes < 1024) std::snprintf(buf, sizeof buf, "%zu bytes", bytes);
-    else if (bytes < 1024 * 1024) std::snprintf(buf, sizeof buf, "%.1f KB", bytes / 1024.0);
-    else std::snprintf(buf, sizeof buf, "%.1f MB", bytes / (1024.0 * 1024.0));
-    return buf;
-}
-
 std::string shown_path(const std::string& path) {
     std::error_code ec;
     const fs::path abs = fs::absolute(path, ec);

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "attnscope/error.hpp"
+#include "attnscope/export.hpp"
 #include "gui/widgets/texts_drawn.hpp"
 #include "gui/widgets/tones.hpp"
 
@@ -35,15 +36,6 @@ bool wanted(const std::string& name, const std::vector<std::string>& extensions)
 std::string home_folder() {
     const char* home = std::getenv("HOME");
     return home && *home ? home : "/";
-}
-
-std::string describe_size(std::uintmax_t bytes) {
-    char text[32];
-    if (bytes < 1024) std::snprintf(text, sizeof text, "%ju B", bytes);
-    else if (bytes < 1024 * 1024) std::snprintf(text, sizeof text, "%.1f KB", bytes / 1024.0);
-    else if (bytes < 1024ull * 1024 * 1024) std::snprintf(text, sizeof text, "%.1f MB", bytes / (1024.0 * 1024));
-    else std::snprintf(text, sizeof text, "%.2f GB", bytes / (1024.0 * 1024 * 1024));
-    return text;
 }
 
 }  // namespace

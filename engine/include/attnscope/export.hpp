@@ -1,6 +1,7 @@
 #pragma once
 // Writing results to files: atomically (a reader never sees half a file),
 // matrices as CSV and as NumPy .npy (float64, C order).
+#include <cstdint>
 #include <functional>
 #include <ostream>
 #include <string>
@@ -19,6 +20,8 @@ void write_file_atomic(const std::string& path, const std::string& bytes);
 void write_file_atomic_with(const std::string& path, const std::function<void(std::ostream&)>& write);
 // Throws Error when the file cannot be read.
 std::string read_file(const std::string& path);
+// A size for people: "512 bytes", "12.3 KB", "4.5 MB", "1.20 GB".
+std::string describe_size(std::uintmax_t bytes);
 
 std::string matrix_to_csv(const Matrix& m);  // one row per line; -inf written as -inf
 std::string matrix_to_npy(const Matrix& m);  // NPY format 1.0, '<f8', shape (rows, cols)
