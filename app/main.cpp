@@ -5,6 +5,7 @@
 #include <new>
 
 #include "attnscope/error.hpp"
+#include "cli/common.hpp"
 #include "cli/subcommands.hpp"
 #include "gui/app.hpp"
 #include "gui/startup.hpp"
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
     attnscope::cli::add_bench_command(app);
     attnscope::cli::add_train_command(app);
     attnscope::cli::add_model_command(app);
+    attnscope::cli::require_decimal_numbers(app);
     try {
         app.parse(argc, argv);
         if (app.get_subcommands().empty()) attnscope::gui::run_gui(attnscope::gui::startup_state());

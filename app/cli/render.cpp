@@ -1,12 +1,15 @@
 // attnscope render: draws the GUI in a given state and saves a screenshot (needs a display; Xvfb works).
 // With --frames N --report it doubles as the frame-time benchmark.
 #include <algorithm>
+#include <filesystem>
 #include <memory>
-#include <regex>
 
 #include "attnscope/error.hpp"
+#include "attnscope/json_input.hpp"
+#include "attnscope/lessons/lesson.hpp"
 #include "cli/common.hpp"
 #include "cli/subcommands.hpp"
+#include "cli/window_size.hpp"
 #include "gui/app.hpp"
 #include "gui/panels/lessons.hpp"
 #include "gui/panels/model.hpp"
@@ -73,8 +76,33 @@ void apply_training_options(RenderOptions& o, gui::AppState& state) {
     gui::panel_open(state, "training") = true;
 }
 
+// The lesson must load and have the step; otherwise the error would only be drawn inside the PNG.
+void check_lesson_option(const RenderOptions& o) {
+    std::vector<std::string> searched;
+    const std::string folder = gui::find_lessons_folder(searched);
+    if (folder.empty()) throw Error("no lessons folder found: set ATTNSCOPE_ASSETS to the folder that holds lessons/");
+    std::filesystem::path file = std::filesystem::path(folder) / o.lesson;
+    if (file.extension() != ".json") file += ".json";
+    std::error_code ec;
+    if (o.lesson.find('/') != std::string::npos || !std::filesystem::is_regular_file(file, ec)) {
+        std::vector<std::string> names;
+        for (const auto& entry : std::filesystem::directory_iterator(folder, ec))
+            if (entry.path().extension() == ".json") names.push_back(entry.path().stem().string());
+        std::sort(names.begin(), names.end());
+        std::string list;
+        for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+        throw Error("no lesson named " + quote_json(o.lesson) + " in " + folder + ": choose one of " + list);
+    }
+    const Lesson lesson = load_lesson(file, gui::lesson_vocabulary());
+    const int steps = static_cast<int>(lesson.steps.size());
+    if (o.lesson_step < 1 || o.lesson_step > steps)
+        throw Error("--lesson-step " + std::to_string(o.lesson_step) + ": " + lesson.file + " has steps 1 to " +
+                    std::to_string(steps));
+}
+
 void apply_lesson_options(RenderOptions& o, gui::AppState& state) {
     if (o.lesson.empty()) return;  // the lesson's step sets the inputs and the view itself
+    check_lesson_option(o);
     gui::LessonsPanelState& lessons = gui::panel_state<gui::LessonsPanelState>(state, "lessons");
     lessons.start_lesson = o.lesson;
     lessons.start_step = o.lesson_step - 1;
@@ -140,14 +168,12 @@ void add_render_command(CLI::App& app) {
         gui::panel_state<gui::ModelPanelState>(state, "model").view = opts->model_view == "heads"  ? gui::ModelView::Heads
                                   : opts->model_view == "mean" ? gui::ModelView::MeanOverHeads
                                                                : gui::ModelView::Rollout;
-        std::smatch m;
-        if (!std::regex_match(opts->size, m, std::regex(R"((\d{1,5})x(\d{1,5}))")))
-            throw Error("cannot read size '" + opts->size + "': write WIDTHxHEIGHT, e.g. 1600x960");
+        const WindowSize size = parse_window_size(opts->size);
         apply_scaling_options(*opts, state);
         apply_training_options(*opts, state);
         apply_lesson_options(*opts, state);
-        opts->request.width = std::stoi(m[1]);
-        opts->request.height = std::stoi(m[2]);
+        opts->request.width = size.width;
+        opts->request.height = size.height;
         gui::render_screenshot(std::move(state), opts->request);
     });
 }

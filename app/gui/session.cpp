@@ -1,5 +1,7 @@
 #include "gui/session.hpp"
 
+#include <cstdint>
+
 #include "attnscope/error.hpp"
 #include "attnscope/json_input.hpp"
 #include "attnscope/trace_json.hpp"
@@ -20,12 +22,13 @@ int whole_number(const json& view, const char* key, int lo, int hi) {
     const auto it = view.find(key);
     if (it == view.end() || !it->is_number_integer())
         throw Error(std::string("view.") + key + " must be a whole number" +
-                    (it == view.end() ? " and is missing" : ", not " + it->dump()));
-    const auto v = it->get<long long>();
-    if (v < lo || v > hi)
-        throw Error(std::string("view.") + key + " (" + std::to_string(v) + ") must be between " + std::to_string(lo) +
+                    (it == view.end() ? " and is missing" : ", not " + quote_json(*it)));
+    const bool in_range = it->is_number_unsigned() ? it->get<std::uint64_t>() <= static_cast<std::uint64_t>(hi) && hi >= 0
+                                                    : it->get<long long>() >= lo && it->get<long long>() <= hi;
+    if (!in_range)
+        throw Error(std::string("view.") + key + " (" + quote_json(*it) + ") must be between " + std::to_string(lo) +
                     " and " + std::to_string(hi));
-    return static_cast<int>(v);
+    return static_cast<int>(it->get<long long>());
 }
 
 Step step_field(const json& view) {
@@ -34,7 +37,7 @@ Step step_field(const json& view) {
     if (const std::optional<Step> s = parse_step(id)) return *s;
     std::string ids;
     for (int i = 0; i < kStepCount; ++i) ids += (i ? ", " : "") + std::string(step_info(step_at(i)).id);
-    throw Error("view.step " + (it == view.end() ? std::string("is missing") : "(" + it->dump() + ") is unknown") +
+    throw Error("view.step " + (it == view.end() ? std::string("is missing") : "(" + quote_json(*it) + ") is unknown") +
                 ": use one of " + ids);
 }
 

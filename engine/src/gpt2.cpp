@@ -51,7 +51,13 @@ Gpt2Config read_config(const std::string& dir) {
     if (!fs::is_regular_file(path, ec))
         throw Error("cannot open " + path + (fs::exists(path, ec) ? " (it is not a file)" : "") +
                     ": a model folder needs config.json + model.safetensors (a Hugging Face GPT-2 folder)");
-    const json j = parse_json(read_file(path), path, "restore it from the model's source");
+    return parse_gpt2_config(read_file(path), path);
+}
+
+}  // namespace
+
+Gpt2Config parse_gpt2_config(const std::string& text, const std::string& path) {
+    const json j = parse_json(text, path, "restore it from the model's source");
     if (!j.is_object()) throw Error(path + " must be a JSON object");
     if (j.contains("model_type") && j["model_type"] != "gpt2")
         throw Error(path + " describes a " + quote_json(j["model_type"]) + " model: only GPT-2 checkpoints (model_type gpt2) open here");
@@ -62,14 +68,17 @@ Gpt2Config read_config(const std::string& dir) {
     c.n_ctx = config_int(j, j.contains("n_positions") ? "n_positions" : "n_ctx", path, 1, kMaxCtx);
     c.vocab_size = config_int(j, "vocab_size", path, 1, kMaxVocab);
     if (j.contains("layer_norm_epsilon")) {
-        if (!j["layer_norm_epsilon"].is_number() || !(j["layer_norm_epsilon"].get<double>() > 0))
-            throw Error(path + ": \"layer_norm_epsilon\" must be a positive number, e.g. 1e-5");
+        const json& eps = j["layer_norm_epsilon"];
+        if (!eps.is_number() || !(eps.get<double>() > 0 && eps.get<double>() <= 1))
+            throw Error(path + ": \"layer_norm_epsilon\" is " + quote_json(eps) + ", it must be a number in (0, 1], e.g. 1e-5");
         c.layer_norm_epsilon = j["layer_norm_epsilon"].get<float>();
     }
     if (c.n_embd % c.n_head != 0)
         throw Error(path + ": n_head (" + std::to_string(c.n_head) + ") must divide n_embd (" + std::to_string(c.n_embd) + ")");
     return c;
 }
+
+namespace {
 
 // Reads the tensors one by one, checking names and shapes against config.json.
 class TensorReader {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "attnscope/error.hpp"
+#include "attnscope/json_input.hpp"
 
 namespace attnscope {
 namespace lessons_detail {
@@ -185,7 +186,10 @@ Value Evaluator::binary(const ExprNode& e) const {
     if (op == "+") return Value::of(x + y);
     if (op == "-") return Value::of(x - y);
     if (op == "*") return Value::of(x * y);
-    if (op == "/") return Value::of(x / y);
+    if (op == "/") {
+        if (y == 0) throw Error("division by zero");
+        return Value::of(x / y);
+    }
     if (op == "==") return Value::of(x == y);
     if (op == "!=") return Value::of(x != y);
     if (op == "<") return Value::of(x < y);
@@ -206,7 +210,15 @@ std::string Expression::text(const LessonScope& scope, int decimals, bool percen
 
 double Expression::number(const LessonScope& scope) const {
     using namespace lessons_detail;
-    return number_of(Evaluator(scope).eval(*root_), "'" + source_ + "'");
+    const double v = number_of(Evaluator(scope).eval(*root_), quote_json(source_));
+    if (std::isnan(v)) throw Error(quote_json(source_) + " is not a number (NaN): check for 0/0, log or sqrt of a negative");
+    return v;
+}
+
+bool Expression::holds(const LessonScope& scope) const {
+    const double v = number(scope);
+    if (!std::isfinite(v)) throw Error("the check " + quote_json(source_) + " is infinite: a check must be a comparison or a finite number");
+    return v != 0.0;
 }
 
 }  // namespace attnscope

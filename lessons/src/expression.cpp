@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "attnscope/error.hpp"
+#include "attnscope/json_input.hpp"
 #include "expression_tree.hpp"
 #include "strings.hpp"
 
@@ -66,14 +67,24 @@ public:
     Node parse() {
         Node e = parse_or();
         skip_space();
-        if (pos_ < s_.size()) fail("unexpected '" + std::string(1, s_[pos_]) + "'");
+        if (pos_ < s_.size()) fail("unexpected " + quote_json(std::string(1, s_[pos_])));
         return e;
     }
 
 private:
     [[noreturn]] void fail(const std::string& what) const {
-        throw Error("in '" + std::string(s_) + "' at character " + std::to_string(pos_ + 1) + ": " + what);
+        throw Error("in " + quote_json(std::string(s_)) + " at character " + std::to_string(pos_ + 1) + ": " + what);
     }
+    // Every recursion (a bracket, an argument list, a unary operator) goes one level deeper; the
+    // evaluator recurses along the tree, so nesting and operator chains are both bounded.
+    struct Deeper {
+        explicit Deeper(Parser& p) : p_(p) {
+            if (++p_.depth_ > kMaxExpressionNesting)
+                p_.fail("nested deeper than " + std::to_string(kMaxExpressionNesting) + " levels: split the expression");
+        }
+        ~Deeper() { --p_.depth_; }
+        Parser& p_;
+    };
     void skip_space() {
         while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
     }
@@ -86,13 +97,17 @@ private:
     void expect(std::string_view op) {
         if (!eat(op)) fail("expected '" + std::string(op) + "'");
     }
-    static Node make(ExprNode::Kind kind, std::string text, std::vector<Node> args = {}, double number = 0) {
+    Node make(ExprNode::Kind kind, std::string text, std::vector<Node> args = {}, double number = 0) const {
         auto node = std::make_shared<ExprNode>();
+        for (const Node& a : args) node->height = std::max(node->height, a->height + 1);
+        if (node->height > kMaxExpressionHeight)
+            fail("more than " + std::to_string(kMaxExpressionHeight) + " operations in a chain: split the expression");
         node->kind = kind, node->text = std::move(text), node->args = std::move(args), node->number = number;
         return node;
     }
 
     Node parse_or() {
+        const Deeper deeper(*this);
         Node left = parse_and();
         while (eat("||")) left = make(ExprNode::Kind::Binary, "||", {left, parse_and()});
         return left;
@@ -125,8 +140,12 @@ private:
         }
     }
     Node parse_unary() {
-        if (eat("-")) return make(ExprNode::Kind::Unary, "-", {parse_unary()});
-        if (s_.substr(pos_, 2) != "!=" && eat("!")) return make(ExprNode::Kind::Unary, "!", {parse_unary()});
+        for (const char* op : {"-", "!"}) {
+            if (*op == '!' && s_.substr(pos_, 2) == "!=") continue;
+            if (!eat(op)) continue;
+            const Deeper deeper(*this);
+            return make(ExprNode::Kind::Unary, op, {parse_unary()});
+        }
         return parse_postfix();
     }
     Node parse_postfix() {
@@ -139,7 +158,7 @@ private:
             } else if (eat(".")) {
                 const std::string field = identifier();
                 if (!contains(kHeadFields, field))
-                    fail("unknown field '." + field + "': a head has " + join(kHeadFields));
+                    fail("unknown field " + quote_json("." + field) + ": a head has " + join(kHeadFields));
                 e = make(ExprNode::Kind::Field, field, {e});
             } else {
                 return e;
@@ -166,7 +185,7 @@ private:
         if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') return parse_number();
         const std::string name = identifier();
         if (eat("(")) return parse_call(name);
-        if (!known_name(name)) fail("unknown name '" + name + "'; " + known_names_message());
+        if (!known_name(name)) fail("unknown name " + quote_json(name) + "; " + known_names_message());
         return make(ExprNode::Kind::Name, name);
     }
     Node parse_string() {
@@ -190,7 +209,7 @@ private:
     }
     Node parse_call(const std::string& name) {
         const auto f = std::find_if(kFunctions.begin(), kFunctions.end(), [&](const FunctionInfo& i) { return name == i.name; });
-        if (f == kFunctions.end()) fail("unknown function '" + name + "'; " + known_names_message());
+        if (f == kFunctions.end()) fail("unknown function " + quote_json(name) + "; " + known_names_message());
         std::vector<Node> args;
         if (!eat(")")) {
             do args.push_back(parse_or());
@@ -207,6 +226,7 @@ private:
 
     std::string_view s_;
     size_t pos_ = 0;
+    int depth_ = 0;
 };
 
 }  // namespace

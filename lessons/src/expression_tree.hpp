@@ -13,7 +13,14 @@ struct ExprNode {
     double number = 0;
     std::string text;  // string literal, name, field, function or operator
     std::vector<std::shared_ptr<const ExprNode>> args;
+    int height = 1;  // 1 + the tallest argument's height
 };
+
+// Bounds that keep parsing, evaluating and freeing a tree within the stack: brackets, argument
+// lists and unary operators nest at most this deep, and no tree is taller than kMaxExpressionHeight
+// (a sum of 300 terms is a chain of 299 additions).
+inline constexpr int kMaxExpressionNesting = 64;
+inline constexpr int kMaxExpressionHeight = 256;
 
 namespace lessons_detail {
 

@@ -3,6 +3,7 @@
 #include "attnscope/lessons/lesson.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -22,7 +23,7 @@ using nlohmann::json;
 void check_keys(const json& j, const std::vector<std::string>& allowed, const std::string& what) {
     if (!j.is_object()) throw Error(what + " must be a JSON object");
     for (const auto& [key, unused] : j.items())
-        if (!contains(allowed, key)) throw Error("unknown key '" + key + "' in " + what + ": use " + join(allowed));
+        if (!contains(allowed, key)) throw Error("unknown key " + quote_json(key) + " in " + what + ": use " + join(allowed));
 }
 
 std::string required_string(const json& j, const std::string& key, const std::string& what) {
@@ -33,9 +34,14 @@ std::string required_string(const json& j, const std::string& key, const std::st
 
 namespace {
 
+constexpr int kMaxViewIndex = 1 << 20;  // past any head or token; dry_run checks the real count
+
 int non_negative_int(const json& j, const std::string& key) {
-    if (!j[key].is_number_integer() || j[key].get<int>() < 0) throw Error("view." + key + " must be a whole number >= 0");
-    return j[key].get<int>();
+    const json& v = j[key];
+    const bool whole = v.is_number_unsigned() || (v.is_number_integer() && v.get<std::int64_t>() >= 0);
+    if (!whole || v.get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxViewIndex))
+        throw Error("view." + key + " is " + quote_json(v) + ": it must be a whole number from 0 to " + std::to_string(kMaxViewIndex));
+    return static_cast<int>(v.get<std::uint64_t>());
 }
 
 LessonView parse_view(const json& j, const LessonVocabulary& vocab) {
@@ -109,12 +115,20 @@ Lesson parse_lesson(const json& j, const std::string& file, const LessonVocabula
     } catch (const Error& e) {
         throw Error(file + ": " + e.what());
     }
+    StepState state;
+    try {
+        state = lesson_start(lesson);
+    } catch (const Error& e) {
+        throw Error(file + ": inputs: " + e.what());
+    }
+    DryRunCache cache;
     for (size_t i = 0; i < j["steps"].size(); ++i) {
         const json& step = j["steps"][i];
-        const std::string title = step.is_object() && step.contains("title") ? " (" + step["title"].dump() + ")" : "";
+        const std::string title = step.is_object() && step.contains("title") ? " (" + quote_json(step["title"]) + ")" : "";
         try {
             lesson.steps.push_back(parse_step(step, vocab));
-            dry_run(lesson, static_cast<int>(i));
+            advance_state(state, lesson.steps.back());
+            dry_run(lesson.steps.back(), state, cache);
         } catch (const Error& e) {
             throw Error(file + ", step " + std::to_string(i + 1) + title + ": " + e.what());
         }
@@ -147,6 +161,8 @@ LessonLibrary load_lessons(const std::filesystem::path& folder, const LessonVoca
             library.lessons.push_back(load_lesson(f, vocab));
         } catch (const Error& e) {
             library.errors.push_back(e.what());
+        } catch (const std::exception& e) {  // out of memory, I/O: one bad file never stops the others
+            library.errors.push_back(f.filename().string() + ": cannot load (" + e.what() + ")");
         }
     }
     if (library.lessons.empty() && library.errors.empty())

@@ -30,7 +30,7 @@ json edit_to_json(const json& e) {
     }
     if (!e.is_object() || !e.contains("matrix") || !e.contains("row") || !e.contains("col") || !e.contains("value"))
         throw Error("an edit is {\"matrix\": \"W_Q\", \"row\": 2, \"col\": 3, \"value\": 0.5} or \"W_Q[2,3]=0.5\", not " +
-                    e.dump());
+                    quote_json(e));
     return e;
 }
 
@@ -40,14 +40,14 @@ Inputs merge_inputs(const Inputs& base, const json& partial) {
     if (!partial.is_object()) throw Error("inputs must be an object such as {\"text\": \"the cat sat\"}, not " + quote_json(partial));
     json merged = inputs_to_json(base);
     for (const auto& [key, value] : partial.items()) {
-        if (!contains(kInputKeys, key)) throw Error("unknown input '" + key + "': inputs are " + join(kInputKeys));
+        if (!contains(kInputKeys, key)) throw Error("unknown input " + quote_json(key) + ": inputs are " + join(kInputKeys));
         if (key == "variant_params") {
             if (!value.is_object()) throw Error("variant_params must be an object such as {\"k\": 8}");
             for (const auto& [p, v] : value.items()) {
                 if (!merged["variant_params"].contains(p)) {
                     std::vector<std::string> names;
                     for (const auto& [known, unused] : merged["variant_params"].items()) names.push_back(known);
-                    throw Error("unknown variant parameter '" + p + "': parameters are " + join(names));
+                    throw Error("unknown variant parameter " + quote_json(p) + ": parameters are " + join(names));
                 }
                 merged["variant_params"][p] = v;
             }
@@ -63,21 +63,27 @@ Inputs merge_inputs(const Inputs& base, const json& partial) {
     return inputs_from_json(merged);
 }
 
+StepState lesson_start(const Lesson& lesson) {
+    StepState s;
+    s.inputs = merge_inputs(Inputs{}, lesson.inputs);
+    return s;
+}
+
+void advance_state(StepState& s, const LessonStep& st) {
+    if (st.inputs) s.inputs = merge_inputs(s.inputs, *st.inputs);
+    if (st.set_equal) s.inputs = with_matrix_copied(s.inputs, st.set_equal->first, st.set_equal->second);
+    if (st.view.head) s.head = *st.view.head;
+    if (st.view.query) s.query = *st.view.query;
+    s.step = st.view.step;
+    s.panels = st.view.panels;
+}
+
 StepState lesson_state(const Lesson& lesson, int step) {
     if (step < 0 || step >= static_cast<int>(lesson.steps.size()))
         throw Error(lesson.file + " has no step " + std::to_string(step + 1) + ": it has " +
                     std::to_string(lesson.steps.size()));
-    StepState s;
-    s.inputs = merge_inputs(Inputs{}, lesson.inputs);
-    for (int i = 0; i <= step; ++i) {
-        const LessonStep& st = lesson.steps[i];
-        if (st.inputs) s.inputs = merge_inputs(s.inputs, *st.inputs);
-        if (st.set_equal) s.inputs = with_matrix_copied(s.inputs, st.set_equal->first, st.set_equal->second);
-        if (st.view.head) s.head = *st.view.head;
-        if (st.view.query) s.query = *st.view.query;
-    }
-    s.step = lesson.steps[step].view.step;
-    s.panels = lesson.steps[step].view.panels;
+    StepState s = lesson_start(lesson);
+    for (int i = 0; i <= step; ++i) advance_state(s, lesson.steps[i]);
     return s;
 }
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "attnscope/error.hpp"
+#include "attnscope/json_input.hpp"
 #include "attnscope/lessons/state.hpp"
 #include "attnscope/run.hpp"
 #include "validate.hpp"
@@ -58,10 +59,9 @@ LessonTask parse_task(const json& j) {
     return t;
 }
 
-void dry_run(const Lesson& lesson, int i) {
-    const LessonStep& st = lesson.steps[i];
-    const StepState s = lesson_state(lesson, i);
-    const Trace trace = run(s.inputs);
+void dry_run(const LessonStep& st, const StepState& s, DryRunCache& cache) {
+    if (!cache.trace || cache.trace->inputs != s.inputs) cache.trace = run(s.inputs);
+    const Trace& trace = *cache.trace;
     if (s.head >= trace.inputs.heads)
         throw Error("view.head " + std::to_string(s.head) + " does not exist: there are " +
                     std::to_string(trace.inputs.heads) + " heads");
@@ -79,9 +79,9 @@ void dry_run(const Lesson& lesson, int i) {
         throw Error("task check: " + std::string(e.what()));
     }
     if (st.task->solution) {
-        const Trace solved = run(solution_inputs(lesson, i));
+        const Trace solved = run(merge_inputs(s.inputs, *st.task->solution));
         if (!st.task->check.holds(LessonScope{solved, s.head, s.query}))
-            throw Error("task: the solution does not pass the check '" + st.task->check.source() + "'");
+            throw Error("task: the solution does not pass the check " + quote_json(st.task->check.source()));
     }
 }
 

@@ -64,6 +64,28 @@ BAD_INPUT = {
     "bench-negative-bigbird-window": (["bench", "--bigbird-window", "-1"], ["bigbird window (-1) must be at least 0"]),
     "bench-too-many-features": (["bench", "--features", "5000"],
                                 ["performer features (5000) must be between 1 and 4096"]),
+    # Numbers are plain decimal, within their type ("010" was octal 8, "-1" and 2^64 became 2^64-1).
+    "octal-number": (["trace", "--d-model", "010"], ["--d-model", "\"010\" is not a whole decimal number"]),
+    "hex-number": (["trace", "--heads", "0x2"], ["--heads", "\"0x2\" is not a whole decimal number"]),
+    "empty-number": (["trace", "--d-model", ""], ["--d-model", "an empty value is not a whole decimal number"]),
+    "negative-seed": (["trace", "--seed", "-1"], ["--seed", "\"-1\" is not a whole decimal number >= 0"]),
+    "seed-past-2-64": (["trace", "--seed", "18446744073709551616"], ["--seed", "out of range (0 to 18446744073709551615)"]),
+    "nan-temperature": (["trace", "--temperature", "nan"], ["--temperature", "not a finite decimal number"]),
+    "huge-temperature": (["trace", "--temperature", "1e400"], ["--temperature", "1e400 is out of range"]),
+    "huge-indent": (["trace", "--indent", "1100"], ["--indent 1100 is out of range", "0 to 16"]),
+    # Options of the synthetic engine are refused next to --model instead of silently ignored.
+    "model-with-pe": (["trace", "--model", "{model}", "--pe", "rope"], ["--pe does not apply with --model", "learned positions"]),
+    "model-with-temperature": (["trace", "--model", "{model}", "--temperature", "2"], ["--temperature does not apply with --model"]),
+    "model-with-mask": (["trace", "--model", "{model}", "--mask", "none"], ["--mask does not apply with --model", "causal"]),
+    "model-with-bos": (["trace", "--model", "{model}", "--bos"], ["--bos does not apply with --model"]),
+    "model-with-pad-to": (["trace", "--model", "{model}", "--pad-to", "8"], ["--pad-to does not apply with --model"]),
+    "model-with-d-model": (["trace", "--model", "{model}", "--d-model", "16"], ["--d-model does not apply with --model", "n_embd"]),
+    "model-with-window": (["trace", "--model", "{model}", "--window", "3"], ["--window does not apply with --model"]),
+    # render checks its lesson before drawing (the error used to be drawn inside the PNG, exit 0).
+    "render-unknown-lesson": (["render", "--lesson", "nope", "--out", "{work}/r.png"],
+                              ["no lesson named \"nope\"", "choose one of 01-queries-keys-values"]),
+    "render-lesson-step-zero": (["render", "--lesson", "02-scaling", "--lesson-step", "0", "--out", "{work}/r.png"],
+                                ["--lesson-step 0: 02-scaling.json has steps 1 to"]),
 }
 
 
@@ -73,6 +95,12 @@ def run(exe, args):
 
 def check_bad_input(exe, workdir, name):
     args, phrases = BAD_INPUT[name]
+    if "{model}" in args:  # a small GPT-2 checkpoint in the case's folder
+        model = os.path.join(workdir, "model")
+        made = run(exe, ["model", "synth", "--out", model, "--layers", "1", "--heads", "2", "--embd", "16", "--ctx", "32"])
+        if made.returncode != 0:
+            return [f"model synth failed: {made.stderr!r}"]
+        args = [a.replace("{model}", model) for a in args]
     args = [a.replace("{work}", workdir) for a in args]
     out = os.path.join(workdir, name + ".json")
     if args[0] == "trace" and "--out" not in args:
@@ -92,7 +120,7 @@ def check_bad_input(exe, workdir, name):
     for phrase in phrases:
         if phrase not in stderr:
             problems.append(f"stderr does not mention {phrase!r}: {stderr!r}")
-    for leftover in (out, out + ".tmp"):
+    for leftover in (out, out + ".tmp", os.path.join(workdir, "r.png")):
         if os.path.exists(leftover):
             problems.append(f"left a file behind: {leftover}")
     if "--out" in args and "model" in args and os.path.exists(args[args.index("--out") + 1]):

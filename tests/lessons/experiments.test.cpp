@@ -192,5 +192,5 @@ TEST_CASE("run_experiment: every listed experiment runs by name, unknown names a
     const ExperimentResult r = as::run_experiment("gpt_causal", small_context());
     REQUIRE(r.name == "gpt_causal");
     REQUIRE(!as::is_experiment("nonsense"));
-    REQUIRE_ERROR(as::run_experiment("nonsense", small_context()), "unknown experiment 'nonsense': choose one of entropy_vs_dk");
+    REQUIRE_ERROR(as::run_experiment("nonsense", small_context()), "unknown experiment \"nonsense\": choose one of entropy_vs_dk");
 }

@@ -123,9 +123,9 @@ TEST_CASE("expressions are formatted for reading") {
 }
 
 TEST_CASE("expressions reject unknown names when parsed and bad indices when evaluated") {
-    REQUIRE_ERROR(Expression::parse("entropi(head0, 3)"), "unknown function 'entropi'");
-    REQUIRE_ERROR(Expression::parse("atention"), "unknown name 'atention'; known names: n, m");
-    REQUIRE_ERROR(Expression::parse("head0.weights"), "unknown field '.weights': a head has Q, K, V");
+    REQUIRE_ERROR(Expression::parse("entropi(head0, 3)"), "unknown function \"entropi\"");
+    REQUIRE_ERROR(Expression::parse("atention"), "unknown name \"atention\"; known names: n, m");
+    REQUIRE_ERROR(Expression::parse("head0.weights"), "unknown field \".weights\": a head has Q, K, V");
     REQUIRE_ERROR(Expression::parse("dot(head0.Q[1])"), "dot() takes 2 argument(s), not 1");
     REQUIRE_ERROR(Expression::parse("1 +"), "ends too early");
     REQUIRE_ERROR(Expression::parse("(1 + 2"), "expected ')'");
@@ -138,6 +138,38 @@ TEST_CASE("expressions reject unknown names when parsed and bad indices when eva
     REQUIRE_ERROR(number("token[1] == 1", t), "cannot compare text with a number");
     REQUIRE_ERROR(number("head0.bias[0][0]", t), "empty matrix");
     REQUIRE_ERROR(number("symmetric(head0.Q)", t), "needs a square matrix");
+}
+
+TEST_CASE("hostile expressions are refused with a message: deep nesting, long chains, division by zero") {
+    auto repeat = [](const std::string& piece, int times) {
+        std::string s;
+        for (int i = 0; i < times; ++i) s += piece;
+        return s;
+    };
+    // Each of these overflowed the stack (parsing, evaluating or freeing the tree).
+    REQUIRE_ERROR(Expression::parse(repeat("(", 10000) + "1" + repeat(")", 10000)), "nested deeper than 64 levels");
+    REQUIRE_ERROR(Expression::parse(repeat("-", 20000) + "1"), "nested deeper than 64 levels");
+    REQUIRE_ERROR(Expression::parse(repeat("!", 20000) + "1"), "nested deeper than 64 levels");
+    REQUIRE_ERROR(Expression::parse("1" + repeat("+1", 20000)), "more than 256 operations in a chain");
+    REQUIRE_ERROR(Expression::parse("W_Q" + repeat("[0]", 200000)), "more than 256 operations in a chain");
+    // The bounds leave room for what a lesson writes: 64 brackets and a 200-term sum parse and evaluate.
+    const as::Trace t = small_trace();
+    REQUIRE(number(repeat("(", 63) + "2" + repeat(")", 63), t) == 2);
+    REQUIRE(number("1" + repeat("+1", 199), t) == 200);
+    // The message quotes a long source cut short, never the whole of it.
+    try {
+        (void)Expression::parse(repeat("(", 10000) + "1");
+        FAIL("parsed");
+    } catch (const as::Error& e) {
+        REQUIRE(std::string(e.what()).size() < 200);
+    }
+    // A check that divides by zero or is NaN can no longer pass silently.
+    REQUIRE_ERROR(number("1/0", t), "division by zero");
+    REQUIRE_ERROR(number("0/0", t), "division by zero");
+    REQUIRE_ERROR(number("log(0-1)", t), "is not a number (NaN)");
+    REQUIRE_ERROR(Expression::parse("exp(1000)").holds(LessonScope{t, 0, 0}), "is infinite");
+    REQUIRE(Expression::parse("1/2 == 0.5").holds(LessonScope{t, 0, 0}));
+    REQUIRE_FALSE(Expression::parse("0 * 5").holds(LessonScope{t, 0, 0}));
 }
 
 TEST_CASE("templates substitute live numbers and report broken placeholders in place") {
@@ -155,7 +187,7 @@ TEST_CASE("templates substitute live numbers and report broken placeholders in p
     REQUIRE(pieces[1].text.find("index 9 is outside the tokens") != std::string::npos);
     REQUIRE_ERROR(as::parse_template("{{n"), "no closing }}");
     REQUIRE_ERROR(as::parse_template("{{n:x}}"), "write the format as :N");
-    REQUIRE_ERROR(as::parse_template("{{nn}}"), "placeholder {{nn}}: in 'nn' at character 3: unknown name 'nn'");
+    REQUIRE_ERROR(as::parse_template("{{nn}}"), "placeholder {{nn}}: in \"nn\" at character 3: unknown name \"nn\"");
 }
 
 TEST_CASE("merge_inputs lays a partial object over the inputs") {
@@ -174,8 +206,8 @@ TEST_CASE("merge_inputs lays a partial object over the inputs") {
     REQUIRE(variant.variant.kind == as::VariantKind::Linformer);
     REQUIRE(variant.variant.k == 8);
     REQUIRE(variant.variant.window == base.variant.window);
-    REQUIRE_ERROR(as::merge_inputs(base, json::parse(R"({"dmodel": 8})")), "unknown input 'dmodel': inputs are text");
-    REQUIRE_ERROR(as::merge_inputs(base, json::parse(R"({"variant_params": {"kk": 8}})")), "unknown variant parameter 'kk'");
+    REQUIRE_ERROR(as::merge_inputs(base, json::parse(R"({"dmodel": 8})")), "unknown input \"dmodel\": inputs are text");
+    REQUIRE_ERROR(as::merge_inputs(base, json::parse(R"({"variant_params": {"kk": 8}})")), "unknown variant parameter \"kk\"");
     REQUIRE_ERROR(as::merge_inputs(base, json::parse(R"({"pe": "sinusodal"})")), "sinusodal");
     REQUIRE_ERROR(as::merge_inputs(base, json::parse(R"({"d_model": "eight"})")), "wrong type");
     REQUIRE_ERROR(as::merge_inputs(base, json::parse(R"({"edits": [3]})")), "an edit is");
@@ -221,7 +253,7 @@ TEST_CASE("malformed lesson files give an error naming the file, the step and th
     REQUIRE_ERROR(as::parse_lesson(j, "a.json", kVocabulary), "needs \"schema\": \"attnscope.lesson/1\"");
     j = minimal_lesson();
     j["colour"] = "red";
-    REQUIRE_ERROR(as::parse_lesson(j, "a.json", kVocabulary), "unknown key 'colour' in the lesson");
+    REQUIRE_ERROR(as::parse_lesson(j, "a.json", kVocabulary), "unknown key \"colour\" in the lesson");
     j = minimal_lesson();
     j["steps"] = json::array();
     REQUIRE_ERROR(as::parse_lesson(j, "a.json", kVocabulary), "non-empty list of steps");
@@ -237,7 +269,7 @@ TEST_CASE("malformed lesson files give an error naming the file, the step and th
     step_error(R"({"title": "S2", "text": "x", "view": {"panel": "heatmap"}})", "view panel \"heatmap\" is not a panel");
     step_error(R"({"title": "S2", "text": "{{entropi(head0, 3)}}"})", "step 2 (\"S2\"): placeholder {{entropi(head0, 3)}}");
     step_error(R"({"title": "S2", "text": "{{token[40]}}"})", "placeholder {{token[40]}}: index 40 is outside the tokens");
-    step_error(R"({"title": "S2", "text": "x", "colour": 1})", "unknown key 'colour' in the step");
+    step_error(R"({"title": "S2", "text": "x", "colour": 1})", "unknown key \"colour\" in the step");
     step_error(R"({"title": "S2"})", "the step needs a non-empty string \"text\"");
     step_error(R"({"title": "S2", "text": "x", "experiment": "nope"})", "experiment \"nope\" does not exist");
     step_error(R"({"title": "S2", "text": "x", "inputs": {"pe": "sinusodal"}})", "sinusodal");
@@ -247,8 +279,36 @@ TEST_CASE("malformed lesson files give an error naming the file, the step and th
     step_error(R"({"title": "S2", "text": "x", "task": {"prompt": "p", "check": {"argmax": {"head": 0}}}})",
                "write the check as {\"argmax\"");
     step_error(R"({"title": "S2", "text": "x", "task": {"prompt": "p", "check": "n > 100", "solution": {"text": "a b"}}})",
-               "the solution does not pass the check 'n > 100'");
+               "the solution does not pass the check \"n > 100\"");
     step_error(R"({"title": "S2", "text": "x", "set_equal": ["W_K"]})", "set_equal is [\"TO\", \"FROM\"]");
+    // Views out of int range were read as head 0 (2^32) or -2147483648 (1e300).
+    step_error(R"({"title": "S2", "text": "x", "view": {"head": 4294967296}})", "view.head is 4294967296: it must be a whole number from 0 to");
+    step_error(R"({"title": "S2", "text": "x", "view": {"head": 1e300}})", "view.head is 1e+300: it must be a whole number");
+    step_error(R"({"title": "S2", "text": "x", "view": {"head": -1}})", "view.head is -1");
+    step_error(R"({"title": "S2", "text": "x", "task": {"prompt": "p", "check": "0/0"}})", "task check: division by zero");
+    step_error(R"({"title": "S2", "text": "x", "task": {"prompt": "p", "check": "1/0"}})", "task check: division by zero");
+}
+
+TEST_CASE("a long lesson loads step by step, each step's state the same as lesson_state's") {
+    // 3000 steps took 30 s when every step replayed all the steps before it; the state is now folded
+    // once. Each step changes the text, so every step's trace is run and checked against its own state.
+    json l = minimal_lesson();
+    l["steps"] = json::array();
+    for (int i = 0; i < 3000; ++i)
+        l["steps"].push_back({{"title", "S" + std::to_string(i)},
+                              {"text", "{{token[0]}} {{n}}"},
+                              {"inputs", {{"text", "w" + std::to_string(i) + " x"}, {"d_model", 8}, {"heads", 2}}},
+                              {"view", {{"query", i % 2}}}});
+    const as::Lesson lesson = as::parse_lesson(l, "long.json", kVocabulary);
+    REQUIRE(lesson.steps.size() == 3000);
+    for (int i : {0, 1, 1234, 2999}) {
+        const as::StepState s = as::lesson_state(lesson, i);
+        REQUIRE(s.inputs.text == "w" + std::to_string(i) + " x");
+        REQUIRE(s.query == i % 2);
+    }
+    // A step with a broken placeholder far down is still found.
+    l["steps"][2500]["text"] = "{{token[7]}}";
+    REQUIRE_ERROR(as::parse_lesson(l, "long.json", kVocabulary), "long.json, step 2501 (\"S2500\"): placeholder {{token[7]}}");
 }
 
 TEST_CASE("load_lessons loads the good files of a folder and reports the bad ones") {

@@ -22,6 +22,8 @@ struct Gpt2Config {
     float layer_norm_epsilon = 1e-5f;
 };
 // config.json keys: n_layer, n_head, n_embd, n_positions (or n_ctx), vocab_size, layer_norm_epsilon
+// Parses a config.json's text (what load_gpt2 reads first); `path` names it in messages. Throws Error.
+Gpt2Config parse_gpt2_config(const std::string& text, const std::string& path = "config.json");
 
 // Every tensor below is one row of the weight table (gpt2_weights.hpp), which loading, saving,
 // initialisation and training walk: a new tensor here needs its row there.

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "attnscope/error.hpp"
+#include "attnscope/json_input.hpp"
 #include "attnscope/lessons/experiments.hpp"
 
 namespace attnscope {
@@ -49,7 +50,7 @@ ExperimentResult run_experiment(std::string_view name, const ExperimentContext& 
     if (const ExperimentInfo* e = find_experiment(name)) return e->run(c);
     std::string names;
     for (const ExperimentInfo& e : kExperiments) names += (names.empty() ? "" : ", ") + std::string(e.name);
-    throw Error("unknown experiment '" + std::string(name) + "': choose one of " + names);
+    throw Error("unknown experiment " + quote_json(std::string(name)) + ": choose one of " + names);
 }
 
 }  // namespace attnscope

@@ -47,8 +47,10 @@ class Expression {
 public:
     static Expression parse(std::string_view source);  // throws Error naming the problem
     std::string text(const LessonScope& scope, int decimals = -1, bool percent = false) const;
-    double number(const LessonScope& scope) const;  // throws Error unless the value is a number
-    bool holds(const LessonScope& scope) const { return number(scope) != 0.0; }
+    double number(const LessonScope& scope) const;  // throws Error unless the value is a number (not NaN)
+    // A check: true for a finite non-zero value; throws Error for an infinite one (e.g. 1/0 would
+    // otherwise always pass).
+    bool holds(const LessonScope& scope) const;
     const std::string& source() const { return source_; }
 
 private:

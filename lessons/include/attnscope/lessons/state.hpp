@@ -28,6 +28,10 @@ struct StepState {
     std::vector<std::string> panels;        // this step's own panels
 };
 StepState lesson_state(const Lesson& lesson, int step);  // throws Error where the inputs do not run
+// lesson_state step by step: the state before the first step, and the state after one more step
+// (loading checks every step in one pass, so it stays linear in the number of steps).
+StepState lesson_start(const Lesson& lesson);
+void advance_state(StepState& state, const LessonStep& step);
 // Inputs with the task's solution applied (the step's task must have one).
 Inputs solution_inputs(const Lesson& lesson, int step);
 
