@@ -17,6 +17,7 @@
 #include "attnscope/bpe.hpp"
 #include "attnscope/bpe_train.hpp"
 #include "attnscope/error.hpp"
+#include "attnscope/export.hpp"
 #include "attnscope/gpt2.hpp"
 #include "attnscope/train_tasks.hpp"
 #include "cli/subcommands.hpp"
@@ -77,12 +78,40 @@ std::string read_corpus(const std::vector<std::string>& paths) {
 
 // --out DIR writes DIR/config.json, DIR/model.safetensors and the tokenizer; --out FILE.safetensors
 // writes FILE.safetensors with config.json and the tokenizer beside it.
+struct OutPlace {
+    fs::path dir;
+    std::string weights_file;
+};
+OutPlace out_place(const std::string& out) {
+    if (fs::path(out).extension() != ".safetensors") return {fs::path(out), "model.safetensors"};
+    return {fs::absolute(out).parent_path(), fs::path(out).filename().string()};
+}
+
+// Before training: --out must not replace another model's config.json or tokenizer (a fine-tuned
+// FILE.safetensors beside a model used to replace its config and delete its model.safetensors).
+// Files with the content this run writes (an earlier --save-every) are fine.
+void check_out(const std::string& out, const Gpt2Config& c, const BpeVocabulary* vocab, const std::string& tokenizer_dir) {
+    const fs::path dir = out_place(out).dir;
+    std::vector<std::pair<std::string, std::string>> planned = {{"config.json", gpt2_config_json(c)}};
+    if (vocab) {
+        planned.push_back({"vocab.json", vocab->vocab_json()});
+        planned.push_back({"merges.txt", vocab->merges_txt()});
+    } else if (!tokenizer_dir.empty() && fs::absolute(tokenizer_dir) != fs::absolute(dir)) {
+        for (const char* name : {"vocab.json", "merges.txt"}) planned.push_back({name, read_file((fs::path(tokenizer_dir) / name).string())});
+    }
+    std::error_code ec;
+    for (const auto& [name, content] : planned) {
+        const fs::path path = dir / name;
+        if (fs::exists(fs::symlink_status(path, ec)) && (!fs::is_regular_file(path, ec) || read_file(path.string()) != content))
+            throw Error(dir.string() + " already holds another model's " + name + ", which --out " + out +
+                        " would replace: write to a new folder, e.g. --out " + (dir / "trained").string());
+    }
+}
+
 void write_model(const std::string& out, const train::Model<float>& model, const BpeVocabulary* vocab,
                  const std::string& tokenizer_dir) {
-    const bool file = fs::path(out).extension() == ".safetensors";
-    const fs::path dir = file ? fs::absolute(out).parent_path() : fs::path(out);
-    save_gpt2(dir.string(), train::to_gpt2(model));
-    if (file && fs::path(out).filename() != "model.safetensors") fs::rename(dir / "model.safetensors", out);
+    const auto [dir, weights_file] = out_place(out);
+    save_gpt2(dir.string(), train::to_gpt2(model), weights_file);
     if (vocab) write_bpe(dir.string(), *vocab);
     if (!tokenizer_dir.empty() && fs::absolute(tokenizer_dir) != fs::absolute(dir))
         for (const char* name : {"vocab.json", "merges.txt"})
@@ -118,6 +147,7 @@ void run_train(const TrainOptions& o) {
     }
     train::Trainer trainer(task, o.settings);
     const Gpt2Config& c = trainer.model().config();
+    if (!o.out.empty()) check_out(o.out, c, vocab ? &*vocab : nullptr, o.tokenizer);
     std::printf("task %s: %d layers, %d heads, d_model %d, context %d, vocab %d, %ld parameters; batch %d, lr %g\n",
                 o.task.c_str(), c.n_layer, c.n_head, c.n_embd, c.n_ctx, c.vocab_size,
                 trainer.model().layout().total, o.settings.batch, o.settings.lr);

@@ -197,8 +197,9 @@ BpeTokenizer BpeTokenizer::from_strings(const std::string& vocab_text, const std
     const nlohmann::json vocab = parse_json(vocab_text, vocab_label, "the file is damaged");
     if (!vocab.is_object() || vocab.empty())
         throw Error(vocab_label + " must be a JSON object mapping token text to id");
-    // Ids index the embedding matrix; past a few million they are damage, not a vocabulary.
-    constexpr std::int64_t kMaxId = 1 << 24;
+    // Ids index the embedding matrix and number the tokens from 0 with few gaps: an id far past the
+    // number of tokens is damage (one id of 16777215 in a 3 KB file used to take 534 MB).
+    const std::int64_t kMaxId = static_cast<std::int64_t>(vocab.size()) + 65536;
     for (const auto& [text, id] : vocab.items()) {
         if (!id.is_number_integer() || id.get<std::int64_t>() < 0 || id.get<std::int64_t>() >= kMaxId)
             throw Error(vocab_label + ": token " + quote_json(nlohmann::json(text)) + " has id " + quote_json(id) +
@@ -225,11 +226,11 @@ BpeTokenizer BpeTokenizer::from_strings(const std::string& vocab_text, const std
         std::istringstream fields(line);
         std::string a, b, extra;
         if (!(fields >> a >> b) || (fields >> extra))
-            throw Error(merges_label + " line " + std::to_string(line_no) + ": expected two symbols separated by a space, got \"" +
-                        line.substr(0, 80) + "\"");
+            throw Error(merges_label + " line " + std::to_string(line_no) + ": expected two symbols separated by a space, got " +
+                        quote_json(line));
         if (!t.encoder_.count(a + b))
-            throw Error(merges_label + " line " + std::to_string(line_no) + ": the merge of \"" + a + "\" and \"" + b +
-                        "\" is not in " + vocab_label + ": the two files do not belong together");
+            throw Error(merges_label + " line " + std::to_string(line_no) + ": the merge of " + quote_json(a) + " and " +
+                        quote_json(b) + " is not in " + vocab_label + ": the two files do not belong together");
         t.ranks_.emplace(a + ' ' + b, static_cast<int>(t.ranks_.size()));
     }
     return t;

@@ -4,6 +4,7 @@
 // the attn.bias / attn.masked_bias causal-mask buffers and a tied lm_head.weight are ignored.
 #include "attnscope/gpt2.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -98,6 +99,11 @@ public:
             throw Error(file_.path() + ": tensor \"" + info->name + "\" has shape " + shape_text(info->shape) + " but config.json needs " +
                         shape_text(shape) + ": the weights and config.json do not belong together");
         std::vector<float> data = file_.read_f32(info->name);
+        const auto bad = std::find_if(data.begin(), data.end(), [](float x) { return !std::isfinite(x); });
+        if (bad != data.end())
+            throw Error(file_.path() + ": tensor \"" + info->name + "\" holds " + (std::isnan(*bad) ? "NaN" : "an infinity") +
+                        " at index " + std::to_string(bad - data.begin()) +
+                        ": the checkpoint is damaged (or was saved from a diverged training run)");
         if (progress_) progress_(static_cast<float>(++done_) / static_cast<float>(total_));
         return data;
     }
@@ -231,24 +237,32 @@ Gpt2Weights load_gpt2(const std::string& dir, const std::function<void(float)>& 
     return w;
 }
 
-void save_gpt2(const std::string& dir, const Gpt2Weights& w) {
-    check_shapes(w);
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (!fs::is_directory(dir)) throw Error("cannot create the model folder " + dir + ": " + ec.message());
-    const Gpt2Config& c = w.config;
+std::string gpt2_config_json(const Gpt2Config& c) {
     const json config = {{"model_type", "gpt2"},         {"architectures", {"GPT2LMHeadModel"}},
                          {"n_layer", c.n_layer},         {"n_head", c.n_head},
                          {"n_embd", c.n_embd},           {"n_positions", c.n_ctx},
                          {"n_ctx", c.n_ctx},             {"vocab_size", c.vocab_size},
                          {"layer_norm_epsilon", c.layer_norm_epsilon}, {"activation_function", "gelu_new"},
                          {"tie_word_embeddings", true}};
+    return config.dump(2) + "\n";
+}
+
+void save_gpt2(const std::string& dir, const Gpt2Weights& w, const std::string& weights_file) {
+    check_shapes(w);
+    for_each_weight(w, [](const std::string& name, const auto& t, std::int64_t, std::int64_t) {
+        if (!t.allFinite())  // the loader would refuse it: better not to write it
+            throw Error("weight \"" + name + "\" holds NaN or an infinity (the training diverged): nothing was saved; "
+                        "train again with a lower learning rate");
+    });
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (!fs::is_directory(dir)) throw Error("cannot create the model folder " + dir + ": " + ec.message());
     std::vector<TensorF32> tensors;
     for_each_weight(w, [&tensors](const std::string& name, const auto& t, std::int64_t, std::int64_t) {
         tensors.push_back(tensor(name, t));
     });
-    write_safetensors((fs::path(dir) / "model.safetensors").string(), tensors, {{"format", "pt"}});
-    write_file_atomic((fs::path(dir) / "config.json").string(), config.dump(2) + "\n");
+    write_safetensors((fs::path(dir) / weights_file).string(), tensors, {{"format", "pt"}});
+    write_file_atomic((fs::path(dir) / "config.json").string(), gpt2_config_json(w.config));
 }
 
 Gpt2Weights random_gpt2(const Gpt2Config& c, std::uint64_t seed) {

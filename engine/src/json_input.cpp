@@ -1,28 +1,67 @@
 #include "attnscope/json_input.hpp"
 
+#include <functional>
+
 #include "attnscope/error.hpp"
 
 namespace attnscope {
 
-nlohmann::json parse_json(std::string_view text, const std::string& label, const std::string& advice,
-                          const nlohmann::json::parser_callback_t& extra) {
+namespace {
+
+using nlohmann::json;
+
+// nlohmann's DOM builder behind a depth guard. (Its parser callback would do the same but is
+// quadratic: at every object's end it scans the parent for discarded values, so a header of 40,000
+// small objects took 16 s.)
+class BoundedSax : public json::json_sax_t {
+public:
+    BoundedSax(json& result, const std::function<void(const std::string&)>& top_level_key)
+        : dom_(result, true), top_level_key_(top_level_key) {}
     bool too_deep = false;
-    const nlohmann::json::parser_callback_t guard = [&](int depth, nlohmann::json::parse_event_t event,
-                                                        nlohmann::json& parsed) {
-        if (depth > kMaxJsonDepth) {
-            too_deep = true;
-            throw Error("");  // stops the parser at once; replaced below
-        }
-        return extra ? extra(depth, event, parsed) : true;
-    };
-    try {
-        return nlohmann::json::parse(text.begin(), text.end(), guard);
-    } catch (const nlohmann::json::exception& e) {
-        throw Error(label + " is not valid JSON (" + e.what() + "): " + advice);
-    } catch (const Error&) {
-        if (!too_deep) throw;
-        throw Error(label + " nests deeper than " + std::to_string(kMaxJsonDepth) + " levels: " + advice);
+
+    bool null() override { return dom_.null(); }
+    bool boolean(bool v) override { return dom_.boolean(v); }
+    bool number_integer(number_integer_t v) override { return dom_.number_integer(v); }
+    bool number_unsigned(number_unsigned_t v) override { return dom_.number_unsigned(v); }
+    bool number_float(number_float_t v, const string_t& s) override { return dom_.number_float(v, s); }
+    bool string(string_t& v) override { return dom_.string(v); }
+    bool binary(binary_t& v) override { return dom_.binary(v); }
+    bool start_object(std::size_t n) override { return deeper() && dom_.start_object(n); }
+    bool key(string_t& k) override {
+        if (depth_ == 1 && top_level_key_) top_level_key_(k);
+        return dom_.key(k);
     }
+    bool end_object() override { return --depth_, dom_.end_object(); }
+    bool start_array(std::size_t n) override { return deeper() && dom_.start_array(n); }
+    bool end_array() override { return --depth_, dom_.end_array(); }
+    bool parse_error(std::size_t at, const std::string& token, const nlohmann::detail::exception& e) override {
+        return dom_.parse_error(at, token, e);  // throws e
+    }
+
+private:
+    bool deeper() {
+        if (++depth_ <= kMaxJsonDepth) return true;
+        too_deep = true;
+        return false;  // stops the parser at once
+    }
+    nlohmann::detail::json_sax_dom_parser<json> dom_;
+    const std::function<void(const std::string&)>& top_level_key_;
+    int depth_ = 0;
+};
+
+}  // namespace
+
+nlohmann::json parse_json(std::string_view text, const std::string& label, const std::string& advice,
+                          const std::function<void(const std::string&)>& top_level_key) {
+    json result;
+    BoundedSax sax(result, top_level_key);
+    try {
+        json::sax_parse(text.begin(), text.end(), &sax);
+    } catch (const json::exception& e) {
+        throw Error(label + " is not valid JSON (" + e.what() + "): " + advice);
+    }
+    if (sax.too_deep) throw Error(label + " nests deeper than " + std::to_string(kMaxJsonDepth) + " levels: " + advice);
+    return result;
 }
 
 std::string quote_json(const nlohmann::json& value) {

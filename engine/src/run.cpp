@@ -311,10 +311,36 @@ HeadTrace head_stages(const Trace& t, int l, int h) {
     return head;
 }
 
+namespace {
+
+// A run never hands out a NaN or an infinity as a result: weights, edits and temperatures are
+// bounded, so one means an overflow, and it is an error of the run rather than a cell drawn as masked.
+void check_finite(const Trace& t) {
+    auto check = [](const Matrix& m, int l, int h, const char* stage) {
+        if (m.size() == 0 || m.allFinite()) return;
+        Eigen::Index row = 0;
+        for (; row < m.rows() && m.row(row).allFinite(); ++row) {}
+        throw Error("the run overflowed: layer " + std::to_string(l) + (h >= 0 ? ", head " + std::to_string(h) : "") +
+                    ", " + stage + " row " + std::to_string(row) +
+                    " is not a finite number; lower the edited values or raise the temperature");
+    };
+    for (int l = 0; l < t.layer_count(); ++l) {
+        const LayerTrace& layer = t.layers[l];
+        for (int h = 0; h < static_cast<int>(layer.heads.size()); ++h) {
+            check(layer.heads[h].attention, l, h, "attention");
+            check(layer.heads[h].output, l, h, "output");
+        }
+        check(layer.output, l, -1, "layer output");
+    }
+}
+
+}  // namespace
+
 Trace run(const Inputs& in, const RunContext& context) {
     if (!in.model.empty()) {
         ModelStore once;
         Trace t = run_model(in, context.models ? *context.models : once, context);
+        check_finite(t);
         ++forwards;
         return t;
     }
@@ -331,6 +357,7 @@ Trace run(const Inputs& in, const RunContext& context) {
     t.backend = backend->kind();
     backend->attend(t);
     finish_run(t);
+    check_finite(t);
     ++forwards;
     return t;
 }

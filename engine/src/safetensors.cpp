@@ -31,7 +31,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // A header is a few kB per hundred tensors; anything this large is damage, not a model.
-constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;
+constexpr std::uint64_t kMaxHeaderBytes = 16 << 20;  // 16 MiB: over 100,000 tensors
 
 const char* kPickleAdvice =
     "attnscope never loads pickle checkpoints (pytorch_model.bin, *.pt): unpickling can run arbitrary code. "
@@ -115,37 +115,40 @@ SafetensorsFile SafetensorsFile::parse(const std::uint8_t* bytes, std::size_t si
     SafetensorsFile f;
     f.path_ = label;
     auto fail = [&](const std::string& why) { return Error(label + ": " + why); };
-    if (is_pickle(bytes, size)) throw fail(std::string("this is a pickle checkpoint, not safetensors. ") + kPickleAdvice);
+    // Where the file is not safetensors, a pickle says so. Only then: a valid header length can begin
+    // with a pickle's bytes (0x80 0x02 is a length of 640 mod 65536).
+    auto not_safetensors = [&](const std::string& why) {
+        return is_pickle(bytes, size) ? fail(std::string("this is a pickle checkpoint, not safetensors. ") + kPickleAdvice)
+                                      : fail(why);
+    };
     if (size < 8)
-        throw fail("truncated: " + std::to_string(size) +
+        throw not_safetensors("truncated: " + std::to_string(size) +
                    " bytes, shorter than the 8-byte header length; the file is damaged or not safetensors");
     const std::uint64_t n = read_u64_le(bytes);
     if (n > kMaxHeaderBytes)
-        throw fail("header length " + std::to_string(n) + " bytes is absurdly large (limit " +
+        throw not_safetensors("header length " + std::to_string(n) + " bytes is absurdly large (limit " +
                    std::to_string(kMaxHeaderBytes) + "); the file is damaged or not safetensors");
     if (n > size - 8)
-        throw fail("header length " + std::to_string(n) + " runs past the end of the file (" + std::to_string(size) +
+        throw not_safetensors("header length " + std::to_string(n) + " runs past the end of the file (" + std::to_string(size) +
                    " bytes): the file is truncated");
-    if (n == 0 || bytes[8] != '{') throw fail("the header is not a JSON object; the file is damaged or not safetensors");
+    if (n == 0 || bytes[8] != '{') throw not_safetensors("the header is not a JSON object; the file is damaged or not safetensors");
 
     const char* text = reinterpret_cast<const char*>(bytes + 8);
     // Duplicate names would let two entries claim the same tensor; nlohmann keeps only the last,
     // so catch them while parsing.
     std::set<std::string> seen;
     std::string duplicate;
-    const json::parser_callback_t no_duplicates = [&](int depth, json::parse_event_t event, json& parsed) {
-        if (depth == 1 && event == json::parse_event_t::key && !seen.insert(parsed.get<std::string>()).second)
-            duplicate = parsed.get<std::string>();
-        return true;
+    const std::function<void(const std::string&)> no_duplicates = [&](const std::string& key) {
+        if (!seen.insert(key).second && duplicate.empty()) duplicate = key;
     };
     json header;
     try {
         header = parse_json(std::string_view(text, static_cast<std::size_t>(n)), "the header", "the file is damaged",
                             no_duplicates);
     } catch (const Error& e) {
-        throw fail(e.what());
+        throw not_safetensors(e.what());
     }
-    if (!duplicate.empty()) throw fail("the header names tensor \"" + duplicate + "\" twice");
+    if (!duplicate.empty()) throw fail("the header names tensor " + quote_json(duplicate) + " twice");
     if (!header.is_object()) throw fail("the header is not a JSON object; the file is damaged or not safetensors");
 
     f.data_ = bytes + 8 + n;
@@ -154,12 +157,12 @@ SafetensorsFile SafetensorsFile::parse(const std::uint8_t* bytes, std::size_t si
         if (name == "__metadata__") {
             if (!entry.is_object()) throw fail("__metadata__ must be an object of strings");
             for (const auto& [k, v] : entry.items()) {
-                if (!v.is_string()) throw fail("__metadata__ value for \"" + k + "\" must be a string, got " + quote_json(v));
+                if (!v.is_string()) throw fail("__metadata__ value for " + quote_json(k) + " must be a string, got " + quote_json(v));
                 f.metadata_[k] = v.get<std::string>();
             }
             continue;
         }
-        const std::string where = "tensor \"" + name + "\"";
+        const std::string where = "tensor " + quote_json(name);
         if (!entry.is_object()) throw fail(where + " must be an object with dtype, shape and data_offsets");
         for (const char* key : {"dtype", "shape", "data_offsets"})
             if (!entry.contains(key)) throw fail(where + " lacks \"" + key + "\"");

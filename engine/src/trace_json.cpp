@@ -12,11 +12,24 @@ namespace attnscope {
 
 using nlohmann::json;
 
+namespace {
+
+// A cell that is not a finite number: null for -inf (a masked logit), else "NaN" or "Infinity", so
+// that a broken number can never pass for a masked one. Empty for a finite number.
+const char* non_finite_cell(double v) {
+    if (std::isnan(v)) return "\"NaN\"";
+    if (std::isinf(v)) return v < 0 ? "null" : "\"Infinity\"";
+    return "";
+}
+
+}  // namespace
+
 json matrix_to_json(const Matrix& m) {
     json rows = json::array();
     for (int i = 0; i < m.rows(); ++i) {
         json row = json::array();
-        for (int j = 0; j < m.cols(); ++j) row.push_back(std::isfinite(m(i, j)) ? json(m(i, j)) : json(nullptr));
+        for (int j = 0; j < m.cols(); ++j)
+            row.push_back(std::isfinite(m(i, j)) ? json(m(i, j)) : json::parse(non_finite_cell(m(i, j))));
         rows.push_back(std::move(row));
     }
     return rows;
@@ -31,10 +44,15 @@ Matrix matrix_from_json(const json& rows) {
         if (!rows[i].is_array() || static_cast<int>(rows[i].size()) != d)
             throw Error("matrix row " + std::to_string(i) + " does not have " + std::to_string(d) + " entries");
         for (int j = 0; j < d; ++j) {
-            if (!rows[i][j].is_null() && !rows[i][j].is_number())
-                throw Error("matrix cell (" + std::to_string(i) + ", " + std::to_string(j) + ") is " +
-                            rows[i][j].type_name() + ", not a number or null");
-            m(i, j) = rows[i][j].is_null() ? -INFINITY : rows[i][j].get<double>();
+            const json& cell = rows[i][j];
+            if (cell == "NaN" || cell == "Infinity") {
+                m(i, j) = cell == "NaN" ? NAN : INFINITY;
+                continue;
+            }
+            if (!cell.is_null() && !cell.is_number())
+                throw Error("matrix cell (" + std::to_string(i) + ", " + std::to_string(j) + ") is " + quote_json(cell) +
+                            ", not a number, null (masked), \"NaN\" or \"Infinity\"");
+            m(i, j) = cell.is_null() ? -INFINITY : cell.get<double>();
         }
     }
     return m;
@@ -277,7 +295,7 @@ json to_json(const Trace& t, const TraceWriteOptions& options) {
 
 namespace {
 
-// A matrix as JSON text, null for -inf and NaN: shortest round-trip doubles, or for a model trace
+// A matrix as JSON text, null for -inf, "NaN" and "Infinity" (non_finite_cell): shortest round-trip doubles, or for a model trace
 // (computed in float32) shortest round-trip floats, which is all the precision its numbers have.
 void write_matrix(std::ostream& out, const Matrix& m, bool as_float) {
     std::string text;
@@ -290,7 +308,7 @@ void write_matrix(std::ostream& out, const Matrix& m, bool as_float) {
             if (j) text += ',';
             const double v = m(i, j);
             if (!std::isfinite(v)) {
-                text += "null";
+                text += non_finite_cell(v);
                 continue;
             }
             const auto [end, ec] = as_float ? std::to_chars(number, number + sizeof number, static_cast<float>(v))

@@ -81,6 +81,12 @@ BAD_INPUT = {
     "model-with-pad-to": (["trace", "--model", "{model}", "--pad-to", "8"], ["--pad-to does not apply with --model"]),
     "model-with-d-model": (["trace", "--model", "{model}", "--d-model", "16"], ["--d-model does not apply with --model", "n_embd"]),
     "model-with-window": (["trace", "--model", "{model}", "--window", "3"], ["--window does not apply with --model"]),
+    # train never replaces another model's files, and refuses what it cannot hold or compute.
+    "train-out-beside-a-model": (["train", "--steps", "1", "--out", "{model}/ft.safetensors"],
+                                 ["already holds another model's config.json", "write to a new folder"]),
+    "train-huge-batch": (["train", "--batch", "4096", "--length", "256"], ["needs about", "choose a smaller batch"]),
+    "train-infinite-weight-decay": (["train", "--weight-decay", "inf"], ["--weight-decay", "not a finite decimal number"]),
+    "train-huge-weight-decay": (["train", "--weight-decay", "1e300"], ["weight decay must be between 0 and 1"]),
     # render checks its lesson before drawing (the error used to be drawn inside the PNG, exit 0).
     "render-unknown-lesson": (["render", "--lesson", "nope", "--out", "{work}/r.png"],
                               ["no lesson named \"nope\"", "choose one of 01-queries-keys-values"]),
@@ -95,12 +101,14 @@ def run(exe, args):
 
 def check_bad_input(exe, workdir, name):
     args, phrases = BAD_INPUT[name]
-    if "{model}" in args:  # a small GPT-2 checkpoint in the case's folder
+    uses_model = any("{model}" in a for a in args)
+    if uses_model:  # a small GPT-2 checkpoint in the case's folder
         model = os.path.join(workdir, "model")
         made = run(exe, ["model", "synth", "--out", model, "--layers", "1", "--heads", "2", "--embd", "16", "--ctx", "32"])
         if made.returncode != 0:
             return [f"model synth failed: {made.stderr!r}"]
         args = [a.replace("{model}", model) for a in args]
+        before = sorted(os.listdir(model))
     args = [a.replace("{work}", workdir) for a in args]
     out = os.path.join(workdir, name + ".json")
     if args[0] == "trace" and "--out" not in args:
@@ -120,9 +128,11 @@ def check_bad_input(exe, workdir, name):
     for phrase in phrases:
         if phrase not in stderr:
             problems.append(f"stderr does not mention {phrase!r}: {stderr!r}")
-    for leftover in (out, out + ".tmp", os.path.join(workdir, "r.png")):
+    for leftover in (out, out + ".tmp", os.path.join(workdir, "r.png"), os.path.join(workdir, "model", "ft.safetensors")):
         if os.path.exists(leftover):
             problems.append(f"left a file behind: {leftover}")
+    if uses_model and sorted(os.listdir(os.path.join(workdir, "model"))) != before:
+        problems.append(f"the model folder changed: {before} -> {sorted(os.listdir(os.path.join(workdir, 'model')))}")
     if "--out" in args and "model" in args and os.path.exists(args[args.index("--out") + 1]):
         problems.append(f"left a model folder behind: {args[args.index('--out') + 1]}")
     return problems

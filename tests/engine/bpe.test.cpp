@@ -268,4 +268,20 @@ TEST_CASE("bpe: missing and malformed files are errors that say what is wrong", 
     REQUIRE_THROWS_WITH(BpeTokenizer::from_strings(vocab, "#version: 0.2\nh\n", "v", "m.txt"), Catch::Contains("line 2"));
     REQUIRE_THROWS_WITH(BpeTokenizer::from_strings(vocab, "h e\nx y\n", "v", "m.txt"),
                         Catch::Contains("line 2") && Catch::Contains("not in v"));
+    // One far id in a tiny file reserved a token slot for every id below it (16777215: 534 MB).
+    REQUIRE_THROWS_WITH(BpeTokenizer::from_strings(R"({"a": 16777215})", ""),
+                        Catch::Contains("16777215") && Catch::Contains("not an integer in [0, 65537)"));
+    // What a file holds reaches a message escaped and cut short: no terminal escape sequence, no 100 KB.
+    for (const std::string& merges : {std::string("h e\n\x1b]0;pwned\x07 \x1b[2J\n"), "h e\n" + std::string(100000, 'x') + " y z\n"}) {
+        try {
+            BpeTokenizer::from_strings(vocab, merges, "v", "m.txt");
+            FAIL("bad merges loaded");
+        } catch (const attnscope::Error& e) {
+            const std::string what = e.what();
+            INFO(what);
+            REQUIRE(what.find('\x1b') == std::string::npos);
+            REQUIRE(what.find('\x07') == std::string::npos);
+            REQUIRE(what.size() < 300);
+        }
+    }
 }

@@ -6,7 +6,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <string>
 
@@ -166,12 +169,50 @@ TEST_CASE("load_gpt2 names what is missing or wrong") {
         write_text(config, R"({"n_layer": 2, "n_head": 3, "n_embd": 12, "n_positions": 32, "vocab_size": 512})");
         require_message([&] { load_gpt2(dir); }, {"wpe.weight", "[16, 12]", "[32, 12]"});
     }
+    SECTION("a layer_norm_epsilon that is not a small positive number") {
+        for (const char* eps : {"1e300", "0", "-1e-5", "\"tiny\""}) {
+            write_text(config, std::string(R"({"n_layer": 2, "n_head": 3, "n_embd": 12, "n_positions": 16, "vocab_size": 512, "layer_norm_epsilon": )") +
+                                   eps + "}");
+            require_message([&] { load_gpt2(dir); }, {"layer_norm_epsilon", "(0, 1]"});
+        }
+    }
+    SECTION("weights that are NaN or infinite") {  // they used to load and spread through the trace as null
+        for (const float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+            std::vector<TensorF32> tensors = all_tensors(dir);
+            for (TensorF32& t : tensors)
+                if (t.name == "h.1.attn.c_attn.weight") t.data[7] = bad;
+            write_safetensors(dir + "/model.safetensors", tensors);
+            require_message([&] { load_gpt2(dir); },
+                            {"\"h.1.attn.c_attn.weight\"", std::isnan(bad) ? "holds NaN" : "holds an infinity", "index 7", "damaged"});
+        }
+    }
+}
+
+TEST_CASE("a model whose finite weights overflow is an error of the run, not a trace of null cells") {
+    // 1e30 is finite, so it loads; in float32 the logits overflow to infinity and the softmax to NaN.
+    const std::string dir = tiny_model("overflow");
+    std::vector<TensorF32> tensors = all_tensors(dir);
+    for (TensorF32& t : tensors)
+        if (t.name == "h.0.attn.c_attn.weight") std::fill(t.data.begin(), t.data.end(), 1e30f);
+    write_safetensors(dir + "/model.safetensors", tensors);
+    Inputs in;
+    in.model = dir;
+    in.text = "the cat";
+    require_message([&] { run(in); }, {"the run overflowed: layer 0, head 0, attention row 0", "not a finite number"});
 }
 
 TEST_CASE("save_gpt2 refuses weights whose shapes do not match their config") {
     Gpt2Weights w = random_gpt2(tiny_config(), 1);
     w.h[1].attn_c_proj_weight.resize(12, 13);
     require_message([&] { save_gpt2(scratch_dir("bad_save").string(), w); }, {"h.1.attn.c_proj.weight", "[12, 13]", "[12, 12]"});
+}
+
+TEST_CASE("save_gpt2 refuses NaN weights (a diverged training run) and writes nothing") {
+    Gpt2Weights w = random_gpt2(tiny_config(), 1);
+    w.h[0].mlp_c_fc_weight(2, 3) = std::numeric_limits<float>::quiet_NaN();
+    const fs::path dir = scratch_dir("nan_save") / "model";
+    require_message([&] { save_gpt2(dir.string(), w); }, {"h.0.mlp.c_fc.weight", "NaN", "nothing was saved"});
+    REQUIRE_FALSE(fs::exists(dir));
 }
 
 TEST_CASE("gpt2_forward is causal: a token's residual stream ignores later tokens") {

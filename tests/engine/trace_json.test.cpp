@@ -296,19 +296,20 @@ TEST_CASE("matrix_to_json and matrix_from_json", "[trace_json]") {
     a << 1.5, -INFINITY, 0.1,  //
         std::numeric_limits<double>::quiet_NaN(), 1e-300, -2;
     const json j = attnscope::matrix_to_json(a);
-    REQUIRE(j == json::parse("[[1.5, null, 0.1], [null, 1e-300, -2]]"));
+    REQUIRE(j == json::parse(R"([[1.5, null, 0.1], ["NaN", 1e-300, -2]])"));
     const Matrix b = attnscope::matrix_from_json(json::parse(j.dump()));
-    Matrix expected = a;
-    expected(1, 0) = -INFINITY;  // null reads back as -inf (a masked logit)
-    test::require_near(b, expected, 0.0);
+    REQUIRE(std::isnan(b(1, 0)));
+    Matrix expected = a, got = b;
+    expected(1, 0) = got(1, 0) = 0;  // NaN != NaN: compared above
+    test::require_near(got, expected, 0.0);
     // 0.1 and other doubles survive the text round trip exactly.
     REQUIRE(b(0, 2) == 0.1);
     REQUIRE(attnscope::matrix_from_json(json::array()).size() == 0);
     REQUIRE_ERROR(attnscope::matrix_from_json(json::parse("[[1, 2], [3]]")), "row 1 does not have 2 entries");
     REQUIRE_ERROR(attnscope::matrix_from_json(json::parse("{\"a\": 1}")), "array of rows");
     // A cell that is neither a number nor null is an attnscope::Error too, not a JSON library exception.
-    REQUIRE_ERROR(attnscope::matrix_from_json(json::parse(R"([[1, "2"]])")), "cell (0, 1) is string");
-    REQUIRE_ERROR(attnscope::matrix_from_json(json::parse(R"([[1], [true]])")), "cell (1, 0) is boolean");
+    REQUIRE_ERROR(attnscope::matrix_from_json(json::parse(R"([[1, "2"]])")), "cell (0, 1) is \"2\", not a number");
+    REQUIRE_ERROR(attnscope::matrix_from_json(json::parse(R"([[1], [true]])")), "cell (1, 0) is true, not a number");
 }
 
 TEST_CASE("inputs_to_json and inputs_from_json", "[trace_json]") {
@@ -349,4 +350,17 @@ TEST_CASE("config.backend is the backend that ran, inputs keep the one asked for
     REQUIRE(attnscope::to_json(t).at("config").at("backend_note").get<std::string>().find("OpenGL 4.3") != std::string::npos);
     t.backend = attnscope::Backend::Gpu;
     REQUIRE(attnscope::to_json(t).at("config").at("backend") == "gpu");
+}
+
+TEST_CASE("a NaN or +inf cell is written as a string, never as the null of a masked cell", "[trace_json]") {
+    attnscope::Matrix m(1, 4);
+    m << 0.5, -INFINITY, NAN, INFINITY;
+    const nlohmann::json j = attnscope::matrix_to_json(m);
+    REQUIRE(j.dump() == R"([[0.5,null,"NaN","Infinity"]])");
+    const attnscope::Matrix back = attnscope::matrix_from_json(j);
+    REQUIRE(back(0, 0) == 0.5);
+    REQUIRE(back(0, 1) == -INFINITY);
+    REQUIRE(std::isnan(back(0, 2)));
+    REQUIRE(back(0, 3) == INFINITY);
+    REQUIRE_ERROR(attnscope::matrix_from_json(nlohmann::json::parse(R"([["nan"]])")), "not a number, null (masked)");
 }

@@ -53,8 +53,11 @@ struct Gpt2Weights {
 Gpt2Weights load_gpt2(const std::string& dir);
 // The same, reporting the fraction of tensors read so far (0..1) as it goes.
 Gpt2Weights load_gpt2(const std::string& dir, const std::function<void(float)>& progress);
-// Writes DIR/config.json + DIR/model.safetensors (F32, HF names, tied lm head). Creates DIR.
-void save_gpt2(const std::string& dir, const Gpt2Weights& w);
+// Writes DIR/config.json + DIR/<weights_file> (F32, HF names, tied lm head). Creates DIR. Refuses
+// weights that hold NaN or an infinity (the loader would refuse them).
+void save_gpt2(const std::string& dir, const Gpt2Weights& w, const std::string& weights_file = "model.safetensors");
+// The config.json save_gpt2 writes for `c`.
+std::string gpt2_config_json(const Gpt2Config& c);
 // Throws Error unless every tensor of w has the shape w.config asks for.
 void check_shapes(const Gpt2Weights& w);
 

@@ -22,7 +22,9 @@ nlohmann::json to_json(const Trace& trace, const TraceWriteOptions& options = {}
 nlohmann::json trace_header_json(const Trace& trace);
 // The same JSON written layer by layer, so that a large trace is never in memory as JSON at once.
 void write_json(std::ostream& out, const Trace& trace, const TraceWriteOptions& options);
-nlohmann::json matrix_to_json(const Matrix& m);  // -inf and NaN become null
+// -inf (a masked logit) becomes null; NaN and +inf, which a run never leaves (run() refuses them),
+// become the strings "NaN" and "Infinity", never confused with a masked cell.
+nlohmann::json matrix_to_json(const Matrix& m);
 Matrix matrix_from_json(const nlohmann::json& rows);  // null becomes -inf
 
 nlohmann::json inputs_to_json(const Inputs& inputs);

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "attnscope/error.hpp"
+#include "attnscope/export.hpp"
 
 namespace attnscope::train {
 
@@ -170,8 +171,8 @@ void check_settings(const TrainSettings& s) {
     if (s.n_layer < 1 || s.n_layer > 12) throw Error("layers (" + std::to_string(s.n_layer) + ") must be 1..12");
     if (s.batch < 1 || s.batch > 4096) throw Error("batch (" + std::to_string(s.batch) + ") must be 1..4096");
     if (!(s.lr > 0 && s.lr < 1)) throw Error("the learning rate must be between 0 and 1, e.g. 0.003");
-    if (!(s.weight_decay >= 0)) throw Error("weight decay must be 0 or more");
-    if (!(s.clip > 0)) throw Error("the gradient clip must be a positive norm, e.g. 1");
+    if (!(s.weight_decay >= 0 && s.weight_decay <= 1)) throw Error("weight decay must be between 0 and 1, e.g. 0.01");
+    if (!(s.clip > 0 && s.clip <= 1e6)) throw Error("the gradient clip must be a positive norm up to 1e6, e.g. 1");
     if (s.warmup < 0 || s.steps < 1) throw Error("steps must be at least 1 and warm-up at least 0");
 }
 
@@ -179,6 +180,16 @@ namespace {
 Task checked(Task task, const TrainSettings& settings) {
     check_task(task);
     check_settings(settings);
+    // What one step keeps for backpropagation, in float32 (computed in double: no overflow): per layer
+    // the attention weights and their gradients (2 H T^2) and about 24 (T, D) activations, plus the
+    // logits and their gradients (2 T V), for each sequence of the batch.
+    const double T = task.seq_len(), D = settings.n_embd, H = settings.n_head, L = settings.n_layer, V = task.vocab_size();
+    const double bytes = 4.0 * settings.batch * (L * (2 * H * T * T + 24 * T * D) + 2 * T * V);
+    constexpr double kMaxTrainingBytes = 4.0 * (1 << 30);
+    if (bytes > kMaxTrainingBytes)
+        throw Error("a batch of " + std::to_string(settings.batch) + " sequences of " + std::to_string(task.seq_len()) +
+                    " tokens needs about " + describe_size(static_cast<std::uintmax_t>(bytes)) + " for one training step, more than the " +
+                    describe_size(static_cast<std::uintmax_t>(kMaxTrainingBytes)) + " training may use: choose a smaller batch or shorter sequences");
     return task;
 }
 }  // namespace
