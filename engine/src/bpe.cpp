@@ -151,7 +151,8 @@ std::size_t match_at(const std::vector<Unit>& u, std::size_t i) {
 std::string read_text(const std::string& path, const char* what) {
     std::error_code ec;
     if (!fs::is_regular_file(path, ec))
-        throw Error("cannot read the tokenizer's " + std::string(what) + " " + path + ": the file does not exist");
+        throw Error("cannot read the tokenizer's " + std::string(what) + " " + path +
+                    (fs::exists(path, ec) ? ": it is not a file" : ": the file does not exist"));
     return read_file(path);
 }
 

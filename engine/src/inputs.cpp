@@ -1,10 +1,12 @@
 #include "attnscope/inputs.hpp"
 
 #include <cmath>
+#include <cstdlib>
 #include <regex>
 #include <sstream>
 
 #include "attnscope/error.hpp"
+#include "attnscope/json_input.hpp"
 
 namespace attnscope {
 namespace {
@@ -96,16 +98,19 @@ Edit parse_edit(const std::string& spec) {
         throw Error("cannot read edit '" + spec + "': write it as MATRIX[ROW,COL]=VALUE, e.g. W_Q[2,3]=0.5");
     Edit e;
     e.matrix = m[1];
+    const std::string value = m[4];
     try {
         e.row = std::stoi(m[2]);
         e.col = std::stoi(m[3]);
-        size_t used = 0;
-        const std::string value = m[4];
-        e.value = std::stod(value, &used);
-        if (used != value.size()) throw std::invalid_argument(value);
     } catch (const std::exception&) {
-        throw Error("cannot read edit '" + spec + "': row and column must be integers and the value a number, e.g. W_Q[2,3]=0.5");
+        throw Error("cannot read edit " + quote_json(spec) + ": row and column must be whole numbers below 2147483648");
     }
+    // strtod: a value too small for a double (1e-320) reads as its nearest double, as a typed 0 would;
+    // one too large is refused by check_edit_value as not finite.
+    char* end = nullptr;
+    e.value = std::strtod(value.c_str(), &end);
+    if (value.empty() || end != value.c_str() + value.size())
+        throw Error("cannot read edit " + quote_json(spec) + ": the value must be a number, e.g. W_Q[2,3]=0.5");
     return e;
 }
 

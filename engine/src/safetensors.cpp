@@ -225,7 +225,9 @@ SafetensorsFile SafetensorsFile::open(const std::string& path_in) {
         } else if (fs::exists(fs::path(path) / "pytorch_model.bin", ec)) {
             throw Error(path + " holds only pytorch_model.bin. " + kPickleAdvice);
         } else {
-            throw Error(path + " has no model.safetensors: pass a safetensors file or a folder holding model.safetensors");
+            throw Error(fs::path(path).filename() == "model.safetensors"
+                            ? path + " is a folder, not a file: a model folder holds model.safetensors as a file"
+                            : path + " has no model.safetensors: pass a safetensors file or a folder holding model.safetensors");
         }
     }
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

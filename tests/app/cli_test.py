@@ -64,6 +64,8 @@ BAD_INPUT = {
     "bench-negative-bigbird-window": (["bench", "--bigbird-window", "-1"], ["bigbird window (-1) must be at least 0"]),
     "bench-too-many-features": (["bench", "--features", "5000"],
                                 ["performer features (5000) must be between 1 and 4096"]),
+    "huge-edit-value": (["trace", "--set", "W_Q[0,0]=1e999"], ["W_Q[0,0]", "not a finite number"]),
+    "edit-logits": (["trace", "--set", "logits[0,0]=1"], ["cannot edit 'logits'", "editable matrices are"]),
     # Numbers are plain decimal, within their type ("010" was octal 8, "-1" and 2^64 became 2^64-1).
     "octal-number": (["trace", "--d-model", "010"], ["--d-model", "\"010\" is not a whole decimal number"]),
     "hex-number": (["trace", "--heads", "0x2"], ["--heads", "\"0x2\" is not a whole decimal number"]),

@@ -98,7 +98,10 @@ TEST_CASE("parse_edit reads the --set syntax MATRIX(ROW,COL)=VALUE with square b
     REQUIRE(std::isnan(nan.value));  // parsed; validate() rejects it
     REQUIRE_ERROR(attnscope::parse_edit("W_Q[2]=1"), "write it as MATRIX[ROW,COL]=VALUE");
     REQUIRE_ERROR(attnscope::parse_edit("W_Q[-1,2]=1"), "MATRIX[ROW,COL]=VALUE");
-    REQUIRE_ERROR(attnscope::parse_edit("W_Q[1,2]=abc"), "the value a number");
-    REQUIRE_ERROR(attnscope::parse_edit("W_Q[1,2]=1.5x"), "the value a number");
-    REQUIRE_ERROR(attnscope::parse_edit("W_Q[99999999999,2]=1"), "must be integers");
+    REQUIRE_ERROR(attnscope::parse_edit("W_Q[1,2]=abc"), "the value must be a number");
+    REQUIRE_ERROR(attnscope::parse_edit("W_Q[1,2]=1.5x"), "the value must be a number");
+    REQUIRE_ERROR(attnscope::parse_edit("W_Q[99999999999,2]=1"), "must be whole numbers below 2147483648");
+    // A value below the smallest double is read as the nearest double ("cannot read edit" before).
+    REQUIRE(std::abs(attnscope::parse_edit("W_Q[0,0]=1e-320").value) < 1e-300);
+    REQUIRE(std::isinf(attnscope::parse_edit("W_Q[0,0]=1e999").value));  // validate() rejects it
 }
