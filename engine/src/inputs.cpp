@@ -95,7 +95,7 @@ Edit parse_edit(const std::string& spec) {
     static const std::regex pattern(R"(\s*([A-Za-z_]+)\s*\[\s*(\d+)\s*,\s*(\d+)\s*\]\s*=\s*(\S+)\s*)");
     std::smatch m;
     if (!std::regex_match(spec, m, pattern))
-        throw Error("cannot read edit '" + spec + "': write it as MATRIX[ROW,COL]=VALUE, e.g. W_Q[2,3]=0.5");
+        throw Error("cannot read edit " + quote_json(spec) + ": write it as MATRIX[ROW,COL]=VALUE, e.g. W_Q[2,3]=0.5");
     Edit e;
     e.matrix = m[1];
     const std::string value = m[4];

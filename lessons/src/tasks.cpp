@@ -41,7 +41,7 @@ void check_placeholders(const TextTemplate& text, const LessonScope& scope) {
         try {
             (void)p.expr->text(scope, p.decimals, p.percent);
         } catch (const Error& e) {
-            throw Error("placeholder {{" + p.expr->source() + "}}: " + e.what());
+            throw Error("placeholder " + quote_json("{{" + p.expr->source() + "}}") + ": " + e.what());
         }
     }
 }

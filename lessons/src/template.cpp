@@ -8,6 +8,7 @@
 #include <string>
 
 #include "attnscope/error.hpp"
+#include "attnscope/json_input.hpp"
 #include "attnscope/lessons/expression.hpp"
 #include "expression_tree.hpp"
 
@@ -71,14 +72,14 @@ TextTemplate parse_template(std::string_view text) {
             if (piece.percent) format.remove_prefix(1);
             if (format.empty() || format.size() > 2 ||
                 !std::all_of(format.begin(), format.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
-                throw Error("{{" + std::string(text.substr(open + 2, close - open - 2)) +
-                            "}}: write the format as :N (N decimals) or :%N (a percentage)");
+                throw Error("placeholder " + quote_json("{{" + std::string(text.substr(open + 2, close - open - 2)) + "}}") +
+                            ": write the format as :N (N decimals) or :%N (a percentage)");
             piece.decimals = std::stoi(std::string(format));
         }
         try {
             piece.expr = Expression::parse(inner);
         } catch (const Error& e) {
-            throw Error("placeholder {{" + std::string(inner) + "}}: " + e.what());
+            throw Error("placeholder " + quote_json("{{" + std::string(inner) + "}}") + ": " + e.what());
         }
         out.push_back(std::move(piece));
         pos = close + 2;

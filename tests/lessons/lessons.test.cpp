@@ -187,7 +187,7 @@ TEST_CASE("templates substitute live numbers and report broken placeholders in p
     REQUIRE(pieces[1].text.find("index 9 is outside the tokens") != std::string::npos);
     REQUIRE_ERROR(as::parse_template("{{n"), "no closing }}");
     REQUIRE_ERROR(as::parse_template("{{n:x}}"), "write the format as :N");
-    REQUIRE_ERROR(as::parse_template("{{nn}}"), "placeholder {{nn}}: in \"nn\" at character 3: unknown name \"nn\"");
+    REQUIRE_ERROR(as::parse_template("{{nn}}"), "placeholder \"{{nn}}\": in \"nn\" at character 3: unknown name \"nn\"");
 }
 
 TEST_CASE("merge_inputs lays a partial object over the inputs") {
@@ -267,8 +267,8 @@ TEST_CASE("malformed lesson files give an error naming the file, the step and th
     step_error(R"({"title": "S2", "text": "x", "view": {"step": "sofmax"}})",
                "b.json, step 2 (\"S2\"): view.step \"sofmax\" is not a step: choose one of tokenize, embed");
     step_error(R"({"title": "S2", "text": "x", "view": {"panel": "heatmap"}})", "view panel \"heatmap\" is not a panel");
-    step_error(R"({"title": "S2", "text": "{{entropi(head0, 3)}}"})", "step 2 (\"S2\"): placeholder {{entropi(head0, 3)}}");
-    step_error(R"({"title": "S2", "text": "{{token[40]}}"})", "placeholder {{token[40]}}: index 40 is outside the tokens");
+    step_error(R"({"title": "S2", "text": "{{entropi(head0, 3)}}"})", "step 2 (\"S2\"): placeholder \"{{entropi(head0, 3)}}\"");
+    step_error(R"({"title": "S2", "text": "{{token[40]}}"})", "placeholder \"{{token[40]}}\": index 40 is outside the tokens");
     step_error(R"({"title": "S2", "text": "x", "colour": 1})", "unknown key \"colour\" in the step");
     step_error(R"({"title": "S2"})", "the step needs a non-empty string \"text\"");
     step_error(R"({"title": "S2", "text": "x", "experiment": "nope"})", "experiment \"nope\" does not exist");
@@ -308,7 +308,7 @@ TEST_CASE("a long lesson loads step by step, each step's state the same as lesso
     }
     // A step with a broken placeholder far down is still found.
     l["steps"][2500]["text"] = "{{token[7]}}";
-    REQUIRE_ERROR(as::parse_lesson(l, "long.json", kVocabulary), "long.json, step 2501 (\"S2500\"): placeholder {{token[7]}}");
+    REQUIRE_ERROR(as::parse_lesson(l, "long.json", kVocabulary), "long.json, step 2501 (\"S2500\"): placeholder \"{{token[7]}}\"");
 }
 
 TEST_CASE("load_lessons loads the good files of a folder and reports the bad ones") {
