@@ -15,6 +15,7 @@
 #include "attnscope/export.hpp"
 #include "gui/frame.hpp"
 #include "gui/open_path.hpp"
+#include "gui/panels/input.hpp"
 #include "gui/png.hpp"
 #include "gui/widgets/heatmap.hpp"
 #include "gui/widgets/plot.hpp"
@@ -186,17 +187,24 @@ void render_screenshot(AppState app, const RenderRequest& req) {
     const FrameLayout layout{!req.panels.empty()};  // chosen panels fill the screen; else the usual layout
     const std::string typed = app.inputs.text;
     std::vector<double> ms, build_ms;  // whole frames; building them (panels and ImGui, before OpenGL draws)
+    std::vector<double> drawn;         // the share of the pixels each frame redrew
+    std::vector<double> new_trace_ms;  // frames that showed a trace the last frame did not
+    std::string shown = app.trace ? app.trace->inputs.text : std::string();
     std::vector<unsigned char> pixels;
     int w = 0, h = 0;
     for (int i = 0; i < req.frames; ++i) {
-        if (req.retype) {  // as if the sentence were typed a key per frame: runs go on in the background
-            Edits e;
+        if (req.retype) {  // as if the sentence were typed into the Input panel a key per frame
+            InputPanelState& typing = panel_state<InputPanelState>(app, "input");
+            typing.text = typed.substr(0, std::max<std::size_t>(1, typed.size() - (i % 8)));
+            typing.synced = true;
+            Edits e;  // what the panel sends when its text changes; runs go on in the background
             e.inputs = app.inputs;
-            e.inputs->text = typed.substr(0, std::max<std::size_t>(1, typed.size() - (i % 8)));
+            e.inputs->text = typing.text;
             apply(app, e);
         }
         if (i + 1 == req.frames) {
             if (req.retype) {  // the capture shows the sentence as given
+                panel_state<InputPanelState>(app, "input").text = typed;
                 Edits e;
                 e.inputs = app.inputs;
                 e.inputs->text = typed;
@@ -214,6 +222,11 @@ void render_screenshot(AppState app, const RenderRequest& req) {
             glFinish();  // count the GPU's work in the frame time
         }
         ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+        drawn.push_back(100 * window.drawn_share());
+        if (const std::string now = app.trace ? app.trace->inputs.text : std::string(); now != shown) {
+            shown = now;
+            if (i + 1 < req.frames) new_trace_ms.push_back(ms.back());
+        }
     }
     write_file_atomic(req.out, encode_png(pixels, w, h));
     if (!req.layout_json.empty()) write_file_atomic(req.layout_json, layout_to_json(app, w, h));
@@ -221,12 +234,18 @@ void render_screenshot(AppState app, const RenderRequest& req) {
         const size_t warmup = std::min<size_t>(ms.size() - 1, 2);  // the first frames build fonts and textures
         ms.erase(ms.begin(), ms.begin() + warmup);
         build_ms.erase(build_ms.begin(), build_ms.begin() + warmup);
+        drawn.erase(drawn.begin(), drawn.begin() + warmup);
         std::printf("frames %zu  median %.2f ms  p95 %.2f ms  max %.2f ms  (n=%d, d_model=%d, heads=%d)\n", ms.size(),
                     percentile(ms, 0.5), percentile(ms, 0.95), percentile(ms, 1.0), app.trace ? app.trace->n() : 0,
                     app.trace ? app.trace->inputs.d_model : app.inputs.d_model,
                     app.trace ? app.trace->inputs.heads : app.inputs.heads);
         std::printf("building frames (panels, ImGui; the rest is OpenGL drawing them)  median %.2f ms  p95 %.2f ms  max %.2f ms\n",
                     percentile(build_ms, 0.5), percentile(build_ms, 0.95), percentile(build_ms, 1.0));
+        std::printf("drawing %s: pixels redrawn per frame  median %.1f%%  p95 %.1f%%\n", window.drawing().c_str(),
+                    percentile(drawn, 0.5), percentile(drawn, 0.95));
+        if (req.retype)  // a run finishes between two keys only when it is quicker than a frame
+            std::printf("frames that showed a new trace: %zu%s\n", new_trace_ms.size(),
+                        new_trace_ms.empty() ? "" : ("  median " + std::to_string(percentile(new_trace_ms, 0.5)) + " ms").c_str());
     }
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gui/damage.hpp"
 #include "gui/open_path.hpp"
 #include "gui/welcome.hpp"
 #include "gui/widgets/texts_drawn.hpp"
@@ -152,16 +153,15 @@ Edits draw_panel_body(const PanelInfo& p, AppState& app, void* state) {
 // quads. Panels instead clear their rectangle with a scissored glClear, put first in the window's draw list so
 // the windows' stacking order still holds.
 void clear_window_rect(const ImDrawList*, const ImDrawCmd* cmd) {
-    const ImDrawData* data = ImGui::GetDrawData();
-    const ImVec2 scale = data->FramebufferScale;
-    const ImVec4& r = cmd->ClipRect;
-    const float fb_height = data->DisplaySize.y * scale.y;
-    const int x0 = static_cast<int>((r.x - data->DisplayPos.x) * scale.x);
-    const int y1 = static_cast<int>((r.w - data->DisplayPos.y) * scale.y);
-    glScissor(x0, static_cast<int>(fb_height) - y1, static_cast<int>((r.z - r.x) * scale.x),
-              static_cast<int>((r.w - r.y) * scale.y));
+    const ImDrawData& data = *ImGui::GetDrawData();
+    const PixelBox box = scissor_of(cmd->ClipRect, data);  // the pixels the window's own commands are clipped to
+    if (box.empty()) return;                               // outside the part of the frame being redrawn
+    glScissor(box.x0, static_cast<int>(data.DisplaySize.y * data.FramebufferScale.y) - box.y1, box.x1 - box.x0,
+              box.y1 - box.y0);
     const ImVec4 bg = ImGui::GetStyleColorVec4(ImGuiCol_WindowBg);
-    glClearColor(bg.x, bg.y, bg.z, 1.0f);
+    // In whole bytes: a scissored clear and a whole one round the same (see GuiWindow::draw).
+    auto byte = [](float c) { return std::round(std::clamp(c, 0.0f, 1.0f) * 255.0f) / 255.0f; };
+    glClearColor(byte(bg.x), byte(bg.y), byte(bg.z), 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
 }
 

@@ -12,10 +12,14 @@
 #include <cfloat>
 #include <cstdlib>
 #include <filesystem>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <string>
 #include <utility>
 
 #include "attnscope/error.hpp"
+#include "gui/damage.hpp"
 #include "gui/frame.hpp"
 #include "gui/job.hpp"
 #include "gui/redraw.hpp"
@@ -33,6 +37,10 @@ struct DeferredRelease {
     int key, scancode, mods;
 };
 std::vector<std::string> g_dropped;          // paths dropped on the window since the last take_dropped()
+
+bool g_window_damaged = true;               // the window's pixels were lost (see GuiWindow::present)
+
+void on_refresh(GLFWwindow*) { g_window_damaged = true; }
 
 void on_drop(GLFWwindow*, int count, const char** paths) {
     for (int i = 0; i < count; ++i) g_dropped.emplace_back(paths[i]);
@@ -70,6 +78,14 @@ std::string all_text(const AppState& app) {
 }  // namespace
 
 GuiWindow::GuiWindow(const WindowOptions& options) {
+#if defined(__GLIBC__)
+    // A software rasterizer (Mesa's llvmpipe) allocates and frees buffers of a few MB every frame; glibc
+    // would give them back to the kernel each time and fault them in again on the next frame (a fifth of
+    // the frame's time). Memory freed below 64 MB at the top of the heap stays; blocks of 32 MB and more
+    // (a long trace's matrices) are still mapped on their own and returned when freed.
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
     if (!glfwInit())
         throw Error("cannot open a window: no display found. Set DISPLAY, or run under a virtual one: "
                     "Xvfb :99 & DISPLAY=:99 attnscope ...");
@@ -108,9 +124,13 @@ GuiWindow::GuiWindow(const WindowOptions& options) {
     ImGui_ImplGlfw_InitForOpenGL(window_, true);
     glfwSetKeyCallback(window_, on_key);  // in place of ImGui's, which it calls
     glfwSetDropCallback(window_, on_drop);
+    glfwSetWindowRefreshCallback(window_, on_refresh);
     ImGui_ImplOpenGL3_Init("#version 430 core");
     fonts_.rebuild("", kBaseFontPixels * scale_);
     colormaps_ = std::make_unique<ColormapPass>();
+    damage_ = std::make_unique<Damage>();
+    partial_ = can_present_part() && !std::getenv("ATTNSCOPE_FULL_REDRAW");  // the switch: for comparing
+    g_window_damaged = true;
 }
 
 GuiWindow::~GuiWindow() {
@@ -156,12 +176,14 @@ void GuiWindow::begin_frame(const AppState& app) {
     const std::string text = all_text(app);
     if (fonts_.needs(text)) {
         fonts_.rebuild(text, kBaseFontPixels * scale_);
+        note_texture_changed();
         ImGui_ImplOpenGL3_DestroyFontsTexture();
         ImGui_ImplOpenGL3_CreateFontsTexture();
     }
     if (app.theme != theme_) {
         theme_ = app.theme;
         apply_theme(theme_);
+        redraw_all_ = true;  // the windows' backgrounds are cleared to the theme's colour
         ImGui::GetStyle().ScaleAllSizes(scale_);
     }
     ImGui_ImplOpenGL3_NewFrame();
@@ -174,24 +196,51 @@ void GuiWindow::begin_frame(const AppState& app) {
     g_releases.clear();
 }
 
-void GuiWindow::draw() {
+PixelBox GuiWindow::draw() {
     ImGui::Render();
+    ImDrawData* data = ImGui::GetDrawData();
     int w = 0, h = 0;
     glfwGetFramebufferSize(window_, &w, &h);
+    const PixelBox screen{0, 0, w, h};
+    drawn_share_ = 0;
+    const PixelBox region = damage_->region(drawn_lists(*data), partial_, std::exchange(redraw_all_, false), screen);
+    drawn_share_ = static_cast<double>(region.x1 - region.x0) * (region.y1 - region.y0) / (static_cast<double>(w) * h);
+    if (region.empty()) return region;  // the back buffer holds this frame already
+    if (!(region == screen)) restrict_to(*data, region);
     glViewport(0, 0, w, h);
     const bool dark = theme_ == Theme::Dark;
-    glClearColor(dark ? 0.08f : 0.92f, dark ? 0.08f : 0.92f, dark ? 0.09f : 0.93f, 1.0f);
+    // Whole bytes: a scissored clear and a whole one round the same (llvmpipe's differ for 0.09).
+    glClearColor(dark ? 20 / 255.0f : 235 / 255.0f, dark ? 20 / 255.0f : 235 / 255.0f, dark ? 23 / 255.0f : 237 / 255.0f, 1.0f);
+    glEnable(GL_SCISSOR_TEST);
+    glScissor(region.x0, h - region.y1, region.x1 - region.x0, region.y1 - region.y0);
     glClear(GL_COLOR_BUFFER_BIT);
-    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    glDisable(GL_SCISSOR_TEST);
+    ImGui_ImplOpenGL3_RenderDrawData(data);
+    return region;
 }
 
-void GuiWindow::end_frame() {
-    draw();
-    glfwSwapBuffers(window_);
+void GuiWindow::present(const PixelBox& drawn) {
+    if (!partial_) {
+        glfwSwapBuffers(window_);
+        return;
+    }
+    int w = 0, h = 0;
+    glfwGetFramebufferSize(window_, &w, &h);
+    // The window lost what it showed (uncovered, mapped): all of the back buffer, which holds the frame.
+    const bool whole = std::exchange(g_window_damaged, false);
+    present_part(whole ? PixelBox{0, 0, w, h} : drawn, h);
+}
+
+void GuiWindow::end_frame() { present(draw()); }
+
+std::string GuiWindow::drawing() const {
+    const char* renderer = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
+    return std::string(partial_ ? "in part, what changed (GLX_MESA_copy_sub_buffer)" : "whole") + " on " +
+           (renderer ? renderer : "an unknown renderer");
 }
 
 std::vector<unsigned char> GuiWindow::end_frame_captured(int& width, int& height) {
-    draw();
+    const PixelBox drawn = draw();
     glfwGetFramebufferSize(window_, &width, &height);
     std::vector<unsigned char> pixels(static_cast<size_t>(width) * height * 4);
     glReadBuffer(GL_BACK);
@@ -202,7 +251,7 @@ std::vector<unsigned char> GuiWindow::end_frame_captured(int& width, int& height
     for (int y = 0; y < height / 2; ++y)
         std::swap_ranges(pixels.begin() + y * stride, pixels.begin() + (y + 1) * stride,
                          pixels.begin() + (height - 1 - y) * stride);
-    glfwSwapBuffers(window_);
+    present(drawn);
     return pixels;
 }
 

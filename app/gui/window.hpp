@@ -12,6 +12,8 @@ struct GLFWwindow;
 namespace attnscope::gui {
 
 class ColormapPass;
+class Damage;
+struct PixelBox;
 
 struct WindowOptions {
     int width = 1600, height = 960;
@@ -43,9 +45,13 @@ public:
     void end_frame();                       // draws and presents
     // Like end_frame, and returns the frame as RGBA rows, top row first.
     std::vector<unsigned char> end_frame_captured(int& width, int& height);
+    // How frames are drawn: in part (what changed) or whole, and with which renderer (for reports).
+    std::string drawing() const;
+    double drawn_share() const { return drawn_share_; }  // of the last frame's pixels, 0 to 1
 
 private:
-    void draw();
+    PixelBox draw();                   // returns the pixels drawn (gui/damage.hpp)
+    void present(const PixelBox& drawn);  // swaps, or copies what was drawn to the window
     GLFWwindow* window_ = nullptr;
     std::string ini_path_;
     Fonts fonts_;
@@ -56,6 +62,10 @@ private:
     double last_input_ = 0;       // glfwGetTime() of the last wake by an event
     int frames_since_input_ = 0;
     std::unique_ptr<ColormapPass> colormaps_;
+    std::unique_ptr<Damage> damage_;  // what changed since the back buffer was drawn
+    bool redraw_all_ = false;         // the next frame is drawn whole (the theme changed)
+    bool partial_ = false;            // frames drawn and shown in part (can_present_part)
+    double drawn_share_ = 1;
 };
 
 }  // namespace attnscope::gui

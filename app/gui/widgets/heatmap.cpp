@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
+#include "gui/content_hash.hpp"
+#include "gui/damage.hpp"
 #include "gui/shader.hpp"
 #include "gui/widgets/rotated_text.hpp"
 
@@ -76,32 +77,17 @@ GLuint make_texture(GLenum internal_format, int w, int h, GLenum format, GLenum 
     return tex;
 }
 
-// Runs every frame over every drawn matrix (8 MB at n = 1024), so it hashes 64-bit words
-// in four independent lanes rather than bytes in one.
+// Runs every frame over every drawn matrix (8 MB at n = 1024).
 std::uint64_t content_key(const Matrix& m, const HeatmapStyle& s) {
-    std::uint64_t h = 0xCBF29CE484222325ull;
-    auto mix = [&h](const void* p, size_t bytes) {
-        const auto* b = static_cast<const unsigned char*>(p);
-        std::uint64_t lane[4] = {h, h ^ 1, h ^ 2, h ^ 3};
-        size_t i = 0;
-        for (; i + 32 <= bytes; i += 32)
-            for (int l = 0; l < 4; ++l) {
-                std::uint64_t w;
-                std::memcpy(&w, b + i + 8 * l, 8);
-                lane[l] = (lane[l] ^ w) * 0x9E3779B97F4A7C15ull;
-                lane[l] ^= lane[l] >> 29;
-            }
-        for (; i < bytes; ++i) lane[0] = (lane[0] ^ b[i]) * 0x100000001B3ull;
-        h = lane[0] ^ (lane[1] * 3) ^ (lane[2] * 5) ^ (lane[3] * 7);
-    };
-    const long long shape[2] = {m.rows(), m.cols()};
-    mix(shape, sizeof shape);
-    mix(m.data(), sizeof(double) * m.size());
-    mix(&s.lo, sizeof s.lo);
-    mix(&s.hi, sizeof s.hi);
-    mix(&s.map, sizeof s.map);
-    if (s.allowed) mix(s.allowed->data(), sizeof(bool) * s.allowed->size());
-    return h;
+    ContentHash h;
+    h.add_value(static_cast<long long>(m.rows()));
+    h.add_value(static_cast<long long>(m.cols()));
+    h.add(m.data(), sizeof(double) * m.size());
+    h.add_value(s.lo);
+    h.add_value(s.hi);
+    h.add_value(s.map);
+    if (s.allowed) h.add(s.allowed->data(), sizeof(bool) * s.allowed->size());
+    return h.value();
 }
 
 std::string fit_label(const std::string& s, float max_width) {
@@ -170,6 +156,7 @@ void Heatmap::update_texture(const Matrix& values, const HeatmapStyle& style) {
     const std::uint64_t key = content_key(values, style);
     if (key == key_ && color_tex_ != 0) return;
     key_ = key;
+    note_texture_changed();
     GLint viewport[4], prev_fbo = 0, prev_program = 0;  // restored at the end: ImGui draws after us
     glGetIntegerv(GL_VIEWPORT, viewport);
     glGetIntegerv(GL_FRAMEBUFFER_BINDING, &prev_fbo);
