@@ -196,7 +196,20 @@ private:
         return make(ExprNode::Kind::String, text);
     }
     Node parse_number() {
-        const std::string rest(s_.substr(pos_));
+        // Only the characters a decimal number can hold: copying the rest of the source for each
+        // number made a source of many numbers quadratic (200,000 indices took seconds).
+        size_t end = pos_;
+        auto digit = [this](size_t i) { return i < s_.size() && std::isdigit(static_cast<unsigned char>(s_[i])); };
+        while (digit(end)) ++end;
+        if (end < s_.size() && s_[end] == '.')
+            for (++end; digit(end);) ++end;
+        if (end < s_.size() && (s_[end] == 'e' || s_[end] == 'E')) {
+            size_t e = end + 1;
+            if (e < s_.size() && (s_[e] == '+' || s_[e] == '-')) ++e;
+            if (digit(e))
+                for (end = e; digit(end);) ++end;
+        }
+        const std::string rest(s_.substr(pos_, end - pos_));
         size_t used = 0;
         double v = 0;
         try {

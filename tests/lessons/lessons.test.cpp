@@ -79,6 +79,11 @@ TEST_CASE("expressions compute: arithmetic, comparisons and functions") {
     const as::Trace t = small_trace();
     REQUIRE(number("1 + 2 * 3 - 4 / 2", t) == 5);
     REQUIRE(number("-(2 - 5)", t) == 3);
+    // Decimal numbers, exponents included; a number ends where its digits do (1e+3+1 is 1001).
+    REQUIRE(number("1e+3+1", t) == 1001);
+    REQUIRE(number(".5 + 2.5e-1 * 4 + 1E1", t) == 11.5);
+    REQUIRE(number("3-1", t) == 2);
+    REQUIRE_ERROR(as::Expression::parse("0x10"), "unexpected \"x\"");
     REQUIRE(number("2 < 3 && !(1 > 2) || 0", t) == 1);
     REQUIRE(number("token[1] == 'cat'", t) == 1);
     REQUIRE(number("token[1] != 'cat'", t) == 0);
