@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -70,8 +71,10 @@ Gpt2Config parse_gpt2_config(const std::string& text, const std::string& path) {
     c.vocab_size = config_int(j, "vocab_size", path, 1, kMaxVocab);
     if (j.contains("layer_norm_epsilon")) {
         const json& eps = j["layer_norm_epsilon"];
-        if (!eps.is_number() || !(eps.get<double>() > 0 && eps.get<double>() <= 1))
-            throw Error(path + ": \"layer_norm_epsilon\" is " + quote_json(eps) + ", it must be a number in (0, 1], e.g. 1e-5");
+        // The engine keeps it as a float: 1e-86 would become 0 there (and a constant row infinite).
+        if (!eps.is_number() || !(eps.get<double>() >= std::numeric_limits<float>::min() && eps.get<double>() <= 1))
+            throw Error(path + ": \"layer_norm_epsilon\" is " + quote_json(eps) +
+                        ", it must be a number in (0, 1] that a float holds (1.2e-38 or more), e.g. 1e-5");
         c.layer_norm_epsilon = j["layer_norm_epsilon"].get<float>();
     }
     if (c.n_embd % c.n_head != 0)

@@ -170,7 +170,7 @@ TEST_CASE("load_gpt2 names what is missing or wrong") {
         require_message([&] { load_gpt2(dir); }, {"wpe.weight", "[16, 12]", "[32, 12]"});
     }
     SECTION("a layer_norm_epsilon that is not a small positive number") {
-        for (const char* eps : {"1e300", "0", "-1e-5", "\"tiny\""}) {
+        for (const char* eps : {"1e300", "0", "-1e-5", "\"tiny\"", "1e-86"}) {  // 1e-86: 0 as a float
             write_text(config, std::string(R"({"n_layer": 2, "n_head": 3, "n_embd": 12, "n_positions": 16, "vocab_size": 512, "layer_norm_epsilon": )") +
                                    eps + "}");
             require_message([&] { load_gpt2(dir); }, {"layer_norm_epsilon", "(0, 1]"});
