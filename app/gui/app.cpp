@@ -243,9 +243,11 @@ void render_screenshot(AppState app, const RenderRequest& req) {
                     percentile(build_ms, 0.5), percentile(build_ms, 0.95), percentile(build_ms, 1.0));
         std::printf("drawing %s: pixels redrawn per frame  median %.1f%%  p95 %.1f%%\n", window.drawing().c_str(),
                     percentile(drawn, 0.5), percentile(drawn, 0.95));
-        if (req.retype)  // a run finishes between two keys only when it is quicker than a frame
-            std::printf("frames that showed a new trace: %zu%s\n", new_trace_ms.size(),
-                        new_trace_ms.empty() ? "" : ("  median " + std::to_string(percentile(new_trace_ms, 0.5)) + " ms").c_str());
+        if (req.retype) {  // a run finishes between two keys only when it is quicker than a frame
+            std::printf("frames that showed a new trace: %zu", new_trace_ms.size());
+            if (!new_trace_ms.empty()) std::printf("  median %.2f ms", percentile(new_trace_ms, 0.5));
+            std::printf("\n");
+        }
     }
 }
 
