@@ -154,11 +154,10 @@ void run_gui(AppState app) {
     }
 }
 
-void render_screenshot(AppState app, const RenderRequest& req) {
-    if (req.width < 64 || req.height < 64 || req.width > 8192 || req.height > 8192)
-        throw Error("size " + std::to_string(req.width) + "x" + std::to_string(req.height) +
-                    " is out of range: use 64x64 to 8192x8192, e.g. --size 1600x960");
-    if (req.frames < 1 || req.frames > 100000) throw Error("frames must be between 1 and 100000");
+namespace {
+
+// The workspace and panels a render request names, opened in `app`.
+void open_requested(AppState& app, const RenderRequest& req) {
     if (!req.workspace.empty()) {
         const Workspace* w = find_workspace(req.workspace);
         if (!w) throw Error("unknown workspace '" + req.workspace + "': choose from " + workspace_ids());
@@ -168,73 +167,39 @@ void render_screenshot(AppState app, const RenderRequest& req) {
             if (extra[i] && !in_workspace(workspaces().front(), panels()[i].id)) app.panel_slots[i].open = true;
     }
     app.layout.welcome = req.welcome;
-    if (!req.panels.empty()) {
-        for (PanelSlot& slot : app.panel_slots) slot.open = false;
-        for (const std::string& id : req.panels) {
-            const PanelInfo* p = find_panel(id);
-            if (!p) {
-                std::string ids;
-                for (const PanelInfo& q : panels()) ids += (ids.empty() ? "" : ", ") + std::string(q.id);
-                throw Error("unknown panel '" + id + "': choose from " + ids);
-            }
-            panel_open(app, id) = true;
+    if (req.panels.empty()) return;
+    for (PanelSlot& slot : app.panel_slots) slot.open = false;
+    for (const std::string& id : req.panels) {
+        if (!find_panel(id)) {
+            std::string ids;
+            for (const PanelInfo& q : panels()) ids += (ids.empty() ? "" : ", ") + std::string(q.id);
+            throw Error("unknown panel '" + id + "': choose from " + ids);
         }
+        panel_open(app, id) = true;
     }
-    WindowOptions options{req.width, req.height, false, false};
-    options.mouse = false;
-    GuiWindow window(options);
-    rerun(app);
-    const FrameLayout layout{!req.panels.empty()};  // chosen panels fill the screen; else the usual layout
-    const std::string typed = app.inputs.text;
+}
+
+// As if `text` had been typed into the Input panel: the panel's field and the edit it sends (the run
+// goes on in the background).
+void type_into_input(AppState& app, const std::string& text) {
+    InputPanelState& typing = panel_state<InputPanelState>(app, "input");
+    typing.text = text;
+    typing.synced = true;
+    Edits e;
+    e.inputs = app.inputs;
+    e.inputs->text = text;
+    apply(app, e);
+}
+
+// What --report prints, gathered frame by frame.
+struct FrameTimes {
     std::vector<double> ms, build_ms;  // whole frames; building them (panels and ImGui, before OpenGL draws)
-    std::vector<double> drawn;         // the share of the pixels each frame redrew
+    std::vector<double> drawn;         // the share of the pixels each frame redrew, in %
     std::vector<double> new_trace_ms;  // frames that showed a trace the last frame did not
-    std::string shown = app.trace ? app.trace->inputs.text : std::string();
-    std::vector<unsigned char> pixels;
-    int w = 0, h = 0;
-    for (int i = 0; i < req.frames; ++i) {
-        if (req.retype) {  // as if the sentence were typed into the Input panel a key per frame
-            InputPanelState& typing = panel_state<InputPanelState>(app, "input");
-            typing.text = typed.substr(0, std::max<std::size_t>(1, typed.size() - (i % 8)));
-            typing.synced = true;
-            Edits e;  // what the panel sends when its text changes; runs go on in the background
-            e.inputs = app.inputs;
-            e.inputs->text = typing.text;
-            apply(app, e);
-        }
-        if (i + 1 == req.frames) {
-            if (req.retype) {  // the capture shows the sentence as given
-                panel_state<InputPanelState>(app, "input").text = typed;
-                Edits e;
-                e.inputs = app.inputs;
-                e.inputs->text = typed;
-                apply(app, e);
-            }
-            settle(window, app, layout);
-        }
-        const auto start = std::chrono::steady_clock::now();
-        frame(window, app, layout);
-        build_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-        if (i + 1 == req.frames) {
-            pixels = window.end_frame_captured(w, h);
-        } else {
-            window.end_frame();
-            glFinish();  // count the GPU's work in the frame time
-        }
-        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-        drawn.push_back(100 * window.drawn_share());
-        if (const std::string now = app.trace ? app.trace->inputs.text : std::string(); now != shown) {
-            shown = now;
-            if (i + 1 < req.frames) new_trace_ms.push_back(ms.back());
-        }
-    }
-    write_file_atomic(req.out, encode_png(pixels, w, h));
-    if (!req.layout_json.empty()) write_file_atomic(req.layout_json, layout_to_json(app, w, h));
-    if (req.report) {
+
+    void print(const AppState& app, const GuiWindow& window, bool retype) {
         const size_t warmup = std::min<size_t>(ms.size() - 1, 2);  // the first frames build fonts and textures
-        ms.erase(ms.begin(), ms.begin() + warmup);
-        build_ms.erase(build_ms.begin(), build_ms.begin() + warmup);
-        drawn.erase(drawn.begin(), drawn.begin() + warmup);
+        for (std::vector<double>* v : {&ms, &build_ms, &drawn}) v->erase(v->begin(), v->begin() + warmup);
         std::printf("frames %zu  median %.2f ms  p95 %.2f ms  max %.2f ms  (n=%d, d_model=%d, heads=%d)\n", ms.size(),
                     percentile(ms, 0.5), percentile(ms, 0.95), percentile(ms, 1.0), app.trace ? app.trace->n() : 0,
                     app.trace ? app.trace->inputs.d_model : app.inputs.d_model,
@@ -243,12 +208,55 @@ void render_screenshot(AppState app, const RenderRequest& req) {
                     percentile(build_ms, 0.5), percentile(build_ms, 0.95), percentile(build_ms, 1.0));
         std::printf("drawing %s: pixels redrawn per frame  median %.1f%%  p95 %.1f%%\n", window.drawing().c_str(),
                     percentile(drawn, 0.5), percentile(drawn, 0.95));
-        if (req.retype) {  // a run finishes between two keys only when it is quicker than a frame
-            std::printf("frames that showed a new trace: %zu", new_trace_ms.size());
-            if (!new_trace_ms.empty()) std::printf("  median %.2f ms", percentile(new_trace_ms, 0.5));
-            std::printf("\n");
+        if (!retype) return;  // a run finishes between two keys only when it is quicker than a frame
+        std::printf("frames that showed a new trace: %zu", new_trace_ms.size());
+        if (!new_trace_ms.empty()) std::printf("  median %.2f ms", percentile(new_trace_ms, 0.5));
+        std::printf("\n");
+    }
+};
+
+}  // namespace
+
+void render_screenshot(AppState app, const RenderRequest& req) {
+    if (req.width < 64 || req.height < 64 || req.width > 8192 || req.height > 8192)
+        throw Error("size " + std::to_string(req.width) + "x" + std::to_string(req.height) +
+                    " is out of range: use 64x64 to 8192x8192, e.g. --size 1600x960");
+    if (req.frames < 1 || req.frames > 100000) throw Error("frames must be between 1 and 100000");
+    open_requested(app, req);
+    WindowOptions options{req.width, req.height, false, false};
+    options.mouse = false;
+    GuiWindow window(options);
+    rerun(app);
+    const FrameLayout layout{!req.panels.empty()};  // chosen panels fill the screen; else the usual layout
+    const std::string typed = app.inputs.text;
+    FrameTimes times;
+    std::string shown = app.trace ? app.trace->inputs.text : std::string();
+    std::vector<unsigned char> pixels;
+    int w = 0, h = 0;
+    for (int i = 0; i < req.frames; ++i) {
+        const bool last = i + 1 == req.frames;
+        if (req.retype)  // a key per frame; the capture shows the sentence as given
+            type_into_input(app, last ? typed : typed.substr(0, std::max<std::size_t>(1, typed.size() - (i % 8))));
+        if (last) settle(window, app, layout);
+        const auto start = std::chrono::steady_clock::now();
+        frame(window, app, layout);
+        times.build_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+        if (last) {
+            pixels = window.end_frame_captured(w, h);
+        } else {
+            window.end_frame();
+            glFinish();  // count the GPU's work in the frame time
+        }
+        times.ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+        times.drawn.push_back(100 * window.drawn_share());
+        if (const std::string now = app.trace ? app.trace->inputs.text : std::string(); now != shown) {
+            shown = now;
+            if (!last) times.new_trace_ms.push_back(times.ms.back());
         }
     }
+    write_file_atomic(req.out, encode_png(pixels, w, h));
+    if (!req.layout_json.empty()) write_file_atomic(req.layout_json, layout_to_json(app, w, h));
+    if (req.report) times.print(app, window, req.retype);
 }
 
 }  // namespace attnscope::gui
