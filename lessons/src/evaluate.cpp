@@ -205,7 +205,7 @@ std::string Expression::text(const LessonScope& scope, int decimals, bool percen
     using namespace lessons_detail;
     const Value v = Evaluator(scope).eval(*root_);
     if (v.kind == Value::Kind::Text) return v.text;
-    return format_number(number_of(v, "{{" + source_ + "}}"), decimals, percent);
+    return format_number(number_of(v, quote_json("{{" + source_ + "}}")), decimals, percent);
 }
 
 double Expression::number(const LessonScope& scope) const {
