@@ -3,6 +3,7 @@
 #include "evaluate.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "attnscope/error.hpp"
@@ -44,11 +45,14 @@ double number_of(const Value& v, const std::string& where) {
 
 int resolve_index(double raw, int size, const std::string& what) {
     if (raw != std::floor(raw)) throw Error("index " + std::to_string(raw) + " of " + what + " is not a whole number");
-    const int i = static_cast<int>(raw) < 0 ? static_cast<int>(raw) + size : static_cast<int>(raw);
-    if (i < 0 || i >= size)
-        throw Error("index " + std::to_string(static_cast<int>(raw)) + " is outside " + what + " (" + std::to_string(size) +
+    const double i = raw < 0 ? raw + size : raw;  // checked as a double: 1e85 is no int
+    if (!(i >= 0 && i < size)) {
+        char shown[32];
+        std::snprintf(shown, sizeof shown, "%.15g", raw);
+        throw Error(std::string("index ") + shown + " is outside " + what + " (" + std::to_string(size) +
                     (size == 1 ? " entry" : " entries") + ")");
-    return i;
+    }
+    return static_cast<int>(i);
 }
 
 Value Evaluator::eval(const ExprNode& e) const {

@@ -138,6 +138,9 @@ TEST_CASE("expressions reject unknown names when parsed and bad indices when eva
     const as::Trace t = small_trace();
     REQUIRE_ERROR(number("head7.attention[0][0]", t), "outside the heads (2 entries)");
     REQUIRE_ERROR(number("head0.attention[6][0]", t), "index 6 is outside the rows (6 entries)");
+    // Beyond int: checked before any conversion (1e85 used to become an undefined int).
+    REQUIRE_ERROR(number("head0.Q[1][6.5e85]", t), "index 6.5e+85 is outside");
+    REQUIRE_ERROR(number("head0.attention[-4294967297][0]", t), "index -4294967297 is outside the rows");
     REQUIRE_ERROR(number("head0.attention[1]", t), "needs a number, not a 1 x 6 matrix");
     REQUIRE_ERROR(number("token[1] + 1", t), "'+' needs numbers, not text");
     REQUIRE_ERROR(number("token[1] == 1", t), "cannot compare text with a number");
