@@ -1,6 +1,6 @@
 #pragma once
-// The Compare panel's pieces shared by its files (compare.cpp: the grid of maps and the headers;
-// compare_metrics.cpp: the metrics table and the spectrum). Not for other panels.
+// The Compare panel's pieces shared by its files (compare.cpp: the grid of maps; compare_headers.cpp:
+// the columns' headers; compare_metrics.cpp: the metrics table and the spectrum). Not for other panels.
 #include <imgui.h>
 
 #include <string>
@@ -64,6 +64,14 @@ std::string format(const char* f, double v);
 std::string si(double v, const char* unit = "");  // 52528 -> "52.5k"
 std::string ratio(double a, double b);
 std::string shape(long long r, long long c);
+
+// compare_headers.cpp: a variant column's header (kind, sliders, cost; edits g.lineup in place), the
+// exact column's (with the weights' legend), the panel with no variant yet, and a variant's
+// parameters clamped to their sliders' ranges at n queries and m keys.
+void draw_variant_header(Grid& g, const Column& c);
+void draw_exact_header(Grid& g);
+void draw_empty_state(Grid& g);
+void clamp_to_sliders(VariantParams& v, int n, int m);
 
 // The metrics table (one column per variant) and the exact weights' spectrum with each variant's rank.
 void draw_metrics(const Grid& g);
