@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <climits>
+#include <cstdint>
 #include <cmath>
 
 #include "attnscope/error.hpp"
@@ -78,6 +79,15 @@ int as_int(const json& v, const std::string& what) {
 
 int int_field(const json& j, const char* key, int fallback) { return j.contains(key) ? as_int(j.at(key), key) : fallback; }
 
+// The seed is any 64-bit whole number; nlohmann would convert 1e300 or -1 to one without a word.
+std::uint64_t seed_field(const json& j, std::uint64_t fallback) {
+    if (!j.contains("seed")) return fallback;
+    const json& v = j.at("seed");
+    if (v.is_number_unsigned()) return v.get<std::uint64_t>();
+    throw Error("'seed' has the wrong type: it must be a whole number from 0 to 18446744073709551615, not " +
+                quote_json(v) + ": fix the file or delete it to start from the defaults");
+}
+
 VariantParams variant_from_json(const std::string& variant, const json& j) {
     VariantParams v;
     v.kind = parse_variant(variant);
@@ -107,7 +117,7 @@ Inputs inputs_from_json(const json& j) {
         in.cross_text = j.value("cross_text", in.cross_text);
         in.d_model = int_field(j, "d_model", in.d_model);
         in.heads = int_field(j, "heads", in.heads);
-        in.seed = j.value("seed", in.seed);
+        in.seed = seed_field(j, in.seed);
         in.pe = parse_positional(j.value("pe", std::string(name(in.pe))));
         in.mask = parse_mask(j.value("mask", std::string(name(in.mask))));
         in.temperature = j.value("temperature", in.temperature);

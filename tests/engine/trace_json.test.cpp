@@ -333,6 +333,10 @@ TEST_CASE("trace_json: inputs_from_json rejects numbers that are not whole ints"
     REQUIRE_ERROR(attnscope::inputs_from_json(nlohmann::json::parse(R"({"heads": 2.7})")), "whole number");
     REQUIRE_ERROR(attnscope::inputs_from_json(nlohmann::json::parse(R"({"d_model": 1e10})")), "whole number");
     REQUIRE_ERROR(attnscope::inputs_from_json(nlohmann::json::parse(R"({"d_model": 10000000000})")), "whole number");
+    // A seed of 1e300 or -1 was converted to some 64-bit number without a word (1e300: undefined).
+    for (const char* seed : {"1e300", "-1", "7.5", "\"7\""})
+        REQUIRE_ERROR(attnscope::inputs_from_json(nlohmann::json::parse(std::string(R"({"seed": )") + seed + "}")),
+                      "'seed' has the wrong type: it must be a whole number from 0 to 18446744073709551615");
     REQUIRE_ERROR(attnscope::inputs_from_json(nlohmann::json::parse(
                       R"({"variant": "local", "variant_params": {"global_tokens": [0.5]}})")),
                   "whole number");

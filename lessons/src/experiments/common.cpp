@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "attnscope/error.hpp"
+#include "attnscope/json_input.hpp"
 #include "attnscope/run.hpp"
 
 // Shapes: n queries, m keys, d = d_k = d_head.
@@ -154,11 +155,11 @@ Inputs with_matrix_copied(const Inputs& inputs, const std::string& to, const std
     const Matrix* source = lessons_detail::editable_matrix(t, from);
     const Matrix* target = lessons_detail::editable_matrix(t, to);
     if (!source || !target)
-        throw Error("cannot copy " + from + " into " + to + ": both must be editable matrices of this trace "
+        throw Error("cannot copy " + quote_json(from) + " into " + quote_json(to) + ": both must be editable matrices of this trace "
                     "(W_Q, W_K, W_V, W_O, Q, K, V, embeddings, positional, input)");
     if (source->rows() != target->rows() || source->cols() != target->cols())
-        throw Error("cannot copy " + from + " (" + std::to_string(source->rows()) + " x " +
-                    std::to_string(source->cols()) + ") into " + to + " (" + std::to_string(target->rows()) + " x " +
+        throw Error("cannot copy " + quote_json(from) + " (" + std::to_string(source->rows()) + " x " +
+                    std::to_string(source->cols()) + ") into " + quote_json(to) + " (" + std::to_string(target->rows()) + " x " +
                     std::to_string(target->cols()) + "): the shapes differ");
     Inputs out = inputs;
     std::erase_if(out.edits, [&](const Edit& e) { return e.matrix == to; });
