@@ -45,6 +45,7 @@ for n in "$runs" "$max_minutes" "$parallel" ${seconds:+"$seconds"} ${jobs:+"$job
   case "$n" in ''|*[!0-9]*|0) echo "fuzz_campaign: '$n' is not a positive whole number" >&2; exit 2 ;; esac
 done
 case "$build_dir" in /*) ;; *) build_dir="$root/$build_dir" ;; esac
+slow_targets="$(sed -n 's/^set(attnscope_fuzz_slow_targets \(.*\))$/\1/p' "$root/tests/fuzz/targets.cmake")"
 if [ ${#targets[@]} -eq 0 ]; then
   read -r -a targets <<<"$(sed -n 's/^set(attnscope_fuzz_targets \(.*\))$/\1/p' tests/fuzz/targets.cmake)"
 fi
@@ -71,12 +72,14 @@ run_target() {
   else
     length=(-runs="$runs")
   fi
+  local per_input=5  # seconds; 30 for the targets tests/fuzz/targets.cmake lists as slow
+  case " $slow_targets " in *" $t "*) per_input=30 ;; esac
   local parallelism=()
   [ -n "$jobs" ] && parallelism=(-jobs="$jobs" -workers="$jobs")
   start=$(date +%s.%N)
   # -max_total_time bounds the run whatever -runs says; timeout(1) is the last resort.
   (cd "$work" && timeout -s INT $((limit + 120)) "$build_dir/fuzz_$t" "${length[@]}" -max_total_time="$limit" \
-     "${parallelism[@]}" -max_len=1048576 -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 \
+     "${parallelism[@]}" -max_len=1048576 -timeout="$per_input" -rss_limit_mb=2048 -print_final_stats=1 \
      -artifact_prefix="$artifacts/" "$corpus" "$root/tests/fuzz/seeds/$t" >"$work/main.log" 2>&1) || rc=$?
   end=$(date +%s.%N)
   # With -jobs every job writes its own fuzz-N.log; the final stats give each one's executions.
