@@ -203,7 +203,9 @@ PixelBox GuiWindow::draw() {
     glfwGetFramebufferSize(window_, &w, &h);
     const PixelBox screen{0, 0, w, h};
     drawn_share_ = 0;
-    const PixelBox region = damage_->region(drawn_lists(*data), partial_, std::exchange(redraw_all_, false), screen);
+    // Frames drawn whole (a GPU) need no comparison: skip hashing the lists.
+    const PixelBox region = damage_->region(partial_ ? drawn_lists(*data) : std::vector<DrawnList>{}, partial_,
+                                            std::exchange(redraw_all_, false), screen);
     drawn_share_ = static_cast<double>(region.x1 - region.x0) * (region.y1 - region.y0) / (static_cast<double>(w) * h);
     if (region.empty()) return region;  // the back buffer holds this frame already
     if (!(region == screen)) restrict_to(*data, region);
